@@ -1,0 +1,2 @@
+"""`minutes nightly`, `minutes runs` (issue 5). Filled in by the nightly-job work."""
+COMMANDS: list = []

@@ -1,0 +1,2 @@
+"""`minutes search`, `minutes serve` (issue 4). Filled in by the search work."""
+COMMANDS: list = []

@@ -1,0 +1,21 @@
+"""PDF -> pages of typed lines. `extract_document` is the stage's entry point."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.extract.base import ExtractionError, Extractor
+from pipeline.extract.layout import clean, join_lines
+from pipeline.extract.pdfplumber_engine import PdfplumberExtractor
+from pipeline.extract.validate import check_pdf_bytes
+from pipeline.model import ExtractedDocument
+
+ENGINES: dict[str, type] = {"pdfplumber": PdfplumberExtractor}
+
+
+def extract_document(path: Path, sha256: str, engine: str = "pdfplumber") -> ExtractedDocument:
+    """Validate, extract and clean one PDF. Raises ExtractionError with a reason code."""
+    check_pdf_bytes(path)
+    return clean(ENGINES[engine]().extract(path, sha256))
+
+
+__all__ = ["ExtractionError", "Extractor", "extract_document", "join_lines", "ENGINES"]

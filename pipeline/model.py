@@ -1,0 +1,163 @@
+"""Typed records passed between the stages (extract -> parse -> warehouse -> search).
+
+Every stage imports these and nothing from the stages after it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# --------------------------------------------------------------------------- extract
+@dataclass
+class Line:
+    """One printed line of a page, with where and how it was printed."""
+
+    page: int  # 1-based
+    top: float
+    x0: float
+    x1: float
+    text: str
+    font: str = ""
+    size: float = 0.0
+    bold: bool = False
+    italic: bool = False
+    # Vertical white space between this line and the one above it on the page.
+    gap_before: float = 0.0
+    bullet: bool = False  # a list bullet was printed before the text (and removed from it)
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    has_text_layer: bool = True
+    removed_lines: list[Line] = field(default_factory=list)  # running headers/footers
+
+
+@dataclass
+class ExtractedDocument:
+    source_file: str  # file name as ingested
+    sha256: str
+    pages: list[Page]
+    engine: str = "pdfplumber"
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for page in self.pages for line in page.lines]
+
+    @property
+    def pages_without_text(self) -> list[int]:
+        return [p.number for p in self.pages if not p.has_text_layer]
+
+
+# --------------------------------------------------------------------------- parse
+@dataclass
+class ParseWarning:
+    code: str  # e.g. "item_without_decision", "unparsed_date"
+    message: str
+    item_number: int | None = None
+    page: int | None = None
+
+
+@dataclass
+class CaseNumber:
+    """A case/journal number as printed, plus its KLE parts when it is a KLE number."""
+
+    printed: str
+    scheme: str  # "kle", "emn", "year-serial", "slash", "other"
+    main_group: str | None = None  # "27"
+    group: str | None = None  # "27.00"
+    subject: str | None = None  # "27.00.00"
+    facet: str | None = None  # "A00"
+    serial: str | None = None  # "19"
+    year: str | None = None  # "20" (two digits as printed)
+
+
+@dataclass
+class Section:
+    """A titled part of an agenda item (Sagsfremstilling, Økonomi, Beslutning, ...)."""
+
+    heading: str  # as printed
+    kind: str  # normalised kind, see parse.vocabulary.SECTION_KINDS
+    text: str
+    first_page: int
+    last_page: int
+    position: int = 0
+
+
+@dataclass
+class Votes:
+    for_: list[str] = field(default_factory=list)
+    against: list[str] = field(default_factory=list)
+    abstain: list[str] = field(default_factory=list)
+
+    def as_gold(self) -> dict:
+        return {"for": list(self.for_), "against": list(self.against), "abstain": list(self.abstain)}
+
+
+@dataclass
+class ProtocolNote:
+    """Minority statement or note to the record ("Protokollat", "Mindretalsudtalelse")."""
+
+    kind: str  # "protokollat" | "mindretalsudtalelse"
+    text: str
+
+
+@dataclass
+class Decision:
+    text: str | None
+    outcome: str  # approved, approved_with_changes, noted, discussed, postponed, rejected, other, none
+    votes: Votes | None = None
+    notes: list[ProtocolNote] = field(default_factory=list)
+    deviates_from_recommendation: bool = False
+    heading: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class Absence:
+    name: str
+    note: str | None = None
+
+
+@dataclass
+class Item:
+    number: int | None
+    title: str
+    case_number: CaseNumber | None = None
+    closed: bool = False
+    first_page: int | None = None
+    last_page: int | None = None
+    recommendation: str | None = None
+    decision: Decision | None = None
+    absent: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    position: int = 0  # order in the document
+
+
+@dataclass
+class Meeting:
+    source_file: str
+    municipality: str | None = None
+    committee: str | None = None
+    document_type: str = "referat"
+    meeting_date: str | None = None  # ISO
+    start_time: str | None = None  # HH:MM
+    end_time: str | None = None
+    location: str | None = None
+    members: list[str] = field(default_factory=list)
+    absent: list[Absence] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
+    unassigned_pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ParsedDocument:
+    """Everything one PDF yields: extraction facts plus the parsed meeting."""
+
+    extracted: ExtractedDocument
+    meeting: Meeting

@@ -1,0 +1,109 @@
+"""Who was there: member lists, absences with qualifiers, and absence per item."""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from pipeline.model import Absence
+
+_PARTY = re.compile(r"\s*\((?:[A-ZÆØÅ]{1,3}|[A-ZÆØÅ][a-zæøå]+)\)")
+_ROLE = re.compile(r"\s*[-–,]\s*(formand|næstformand|borgmester|viceborgmester|sekretær|udvalgsformand)\b.*$", re.IGNORECASE)
+_NONE = re.compile(r"^(ingen|-|–|intet|ingen afbud|ingen fraværende)\.?$", re.IGNORECASE)
+# "X deltog ved punkterne 82, 88 og 89", "X forlod mødet kl. 20.20 efter punkt 51", ...
+_QUALIFIER = re.compile(
+    r"\s+(?=(?:deltog|deltager|forlod|ankom|mødte|kom|var\s+inhabil|var\s+fraværende|var\s+ikke|gik|"
+    r"havde\s+forfald|måtte\s+forlade|fra\s+kl\.|til\s+kl\.|under\s+behandlingen|efter\s+punkt|ved\s+punkt)\b)",
+    re.IGNORECASE)
+_ITEM_NUMBERS = re.compile(r"punkt(?:erne|et)?\s+((?:\d+\s*(?:,|og|-|–|til)?\s*)+)", re.IGNORECASE)
+ABSENCE_LINE = re.compile(
+    r"^(?:fraværende(?:\s+med\s+afbud)?|afbud|fravær|ikke\s+til\s+stede|følgende\s+deltog\s+ikke\s+i\s+behandlingen"
+    r"(?:\s+af\s+(?:punktet|sagen))?)\s*:?\s*(?P<names>.*)$", re.IGNORECASE)
+
+
+def clean_name(text: str) -> str:
+    """'Lolan Ottesen (A) - formand' -> 'Lolan Ottesen'."""
+    name = _ROLE.sub("", _PARTY.sub("", text)).strip(" .,;:")
+    return re.sub(r"\s+", " ", name)
+
+
+def split_names(text: str) -> list[str]:
+    """A printed list of people: commas, 'og', line breaks; party letters and roles dropped."""
+    text = text.strip()
+    if not text or _NONE.match(text):
+        return []
+    parts = re.split(r"\s*[,;]\s*|\s+og\s+(?=[A-ZÆØÅ])|\n", text)
+    names = []
+    for part in parts:
+        name = clean_name(part)
+        if name and not _NONE.match(name) and re.match(r"[A-ZÆØÅ]", name):
+            names.append(name)
+    return names
+
+
+def split_absence(text: str, members: list[str]) -> list[Absence]:
+    """'Torben Holm-Jensen deltog fra kl. 09.20 under behandlingen af punkt 74' -> name + note."""
+    text = text.strip()
+    if not text or _NONE.match(text):
+        return []
+    absences = []
+    for chunk in re.split(r"\s*;\s*|(?<=\.)\s+(?=[A-ZÆØÅ])", text):
+        chunk = chunk.strip(" .")
+        if not chunk:
+            continue
+        match = _QUALIFIER.search(chunk)
+        if match:
+            names = split_names(chunk[: match.start()])
+            note = chunk[match.end():].strip(" .") or None
+            absences.extend(Absence(match_member(n, members), note) for n in names)
+        else:
+            absences.extend(Absence(match_member(n, members), None) for n in split_names(chunk))
+    return absences
+
+
+def match_member(name: str, members: list[str], threshold: float = 85.0) -> str:
+    """The member list's spelling of `name` when one is close enough (rapidfuzz), else `name`."""
+    if not members:
+        return name
+    best = process.extractOne(name, members, scorer=fuzz.WRatio)
+    return best[0] if best and best[1] >= threshold else name
+
+
+def _numbers(text: str) -> list[int]:
+    found = []
+    for match in _ITEM_NUMBERS.finditer(text):
+        chunk = match.group(1)
+        for a, b in re.findall(r"(\d+)\s*(?:-|–|til)\s*(\d+)", chunk):
+            found.extend(range(int(a), int(b) + 1))
+        found.extend(int(n) for n in re.findall(r"\d+", chunk))
+    return sorted(set(found))
+
+
+def absent_items(note: str | None, item_numbers: list[int]) -> set[int] | None:
+    """Items a partially present member missed, from the printed qualifier; None = all items.
+
+    'deltog ved punkterne 2, 3 og 4' / 'deltog kun ved punkt 12' -> every other item;
+    'deltog ikke i behandlingen af punkt 45' -> that item; 'deltog fra kl. 19.00 under behandlingen
+    af punkt 124' -> items before 124; 'forlod mødet kl. 20.20 efter punkt 51' -> items after 51.
+    """
+    if not note:
+        return None
+    low = note.lower()
+    numbers = _numbers(low)
+    if not numbers:
+        return None
+    if re.search(r"deltog\s+ikke|var\s+inhabil|ikke\s+i\s+behandlingen|fraværende\s+under", low):
+        return set(numbers)
+    if re.search(r"deltog\s+(?:kun\s+)?(?:ved|i)\s+punkt|deltog\s+kun", low):
+        return set(item_numbers) - set(numbers)
+    if re.search(r"ankom|deltog\s+fra|kom\s+(?:kl|til)|mødte\s+(?:kl|op)", low):
+        first = min(numbers)
+        if re.search(r"efter\s+punkt", low):
+            return {n for n in item_numbers if n <= first}
+        return {n for n in item_numbers if n < first}
+    if re.search(r"forlod|gik\s+kl|måtte\s+forlade", low):
+        last = max(numbers)
+        if re.search(r"under\s+(?:behandlingen\s+af\s+)?punkt|før\s+punkt", low):
+            return {n for n in item_numbers if n >= last}
+        return {n for n in item_numbers if n > last}
+    return set(numbers)

@@ -1,0 +1,186 @@
+"""One agenda item from its block of lines: case number, sections, recommendation, decision, absences, attachments."""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from pipeline.extract import join_lines
+from pipeline.model import Decision, Item, Line, Section
+from pipeline.parse import decisions as decision_rules
+from pipeline.parse.attendance import ABSENCE_LINE, match_member, split_names
+from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number
+from pipeline.parse.dates import parse_danish_date
+from pipeline.parse.structure import ItemHeading, RawSection, closed_flag, split_sections
+
+_LEAD_IN = re.compile(
+    r"^(?:.{0,160}?\b(?:indstiller|indstillede|indstilles|foreslår)\b(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,80}?)?"
+    r"|det\s+indstilles)\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)|\d{1,2}\.\s|$)", re.IGNORECASE | re.DOTALL)
+_ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
+_ATTACHMENT_PREFIX = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*)", re.IGNORECASE)
+_NO_ATTACHMENTS = re.compile(r"^(ingen|ingen bilag|-|–)\.?$", re.IGNORECASE)
+_PERSON_ABSENT = re.compile(r"^(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?(?:\s*(?:,|og)\s*[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)*)"
+                            r"\s+(?:deltog\s+ikke|var\s+inhabil|var\s+fraværende|forlod\s+mødet)", re.UNICODE)
+
+
+def _text(lines: list[Line]) -> str:
+    return join_lines([line.text for line in lines]).strip()
+
+
+def _section_text(lines: list[Line]) -> str:
+    return _text(lines)
+
+
+def strip_lead_in(text: str) -> str:
+    """'Administrationen indstiller, at …' -> 'at …' (GOLD_FORMAT: recommendation without lead-in)."""
+    match = _LEAD_IN.match(text)
+    if match and match.end() < len(text):
+        return text[match.end():].strip()
+    return text.strip()
+
+
+def _attachments(sections: list[RawSection]) -> list[str]:
+    entries: list[str] = []
+    for section in sections:
+        lines = [l for l in section.lines if l.text.strip()]
+        if not lines:
+            continue
+        right = max(l.x1 for l in lines)
+        current: list[str] = []
+        previous: Line | None = None
+        for line in lines:
+            text = line.text.strip()
+            if _NO_ATTACHMENTS.match(text):
+                continue
+            new_entry = (previous is None or line.bullet or bool(_ATTACHMENT_START.match(text))
+                         or previous.x1 < right - 60 or line.gap_before > line.size * 0.6
+                         or line.page != previous.page)
+            if new_entry and current:
+                entries.append(join_lines(current))
+                current = []
+            current.append(text)
+            previous = line
+        if current:
+            entries.append(join_lines(current))
+    return [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries if _ATTACHMENT_PREFIX.sub("", e).strip()]
+
+
+def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], list[str]]:
+    """Remove absence lines from a decision; return the remaining lines and the absent names."""
+    kept, absent = [], []
+    for line in lines:
+        text = line.text.strip()
+        match = ABSENCE_LINE.match(text)
+        if match:
+            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            continue
+        match = _PERSON_ABSENT.match(text)
+        if match and len(text) < 200:
+            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            kept.append(line)
+            continue
+        kept.append(line)
+    return kept, absent
+
+
+def _pick_decision(candidates: list[RawSection], meeting_date: str | None, committee: str | None) -> RawSection | None:
+    """This meeting's decision among decision-like sections (others quote earlier meetings)."""
+    scored = []
+    for order, section in enumerate(candidates):
+        heading = section.heading
+        score = 0.0
+        if heading.date_text:
+            found = parse_danish_date(heading.date_text)
+            if meeting_date and found:
+                score += 3 if found.isoformat() == meeting_date else -5
+        if heading.owner and committee:
+            similarity = fuzz.partial_ratio(heading.owner.lower(), committee.lower())
+            score += 1 if similarity >= 80 else -1
+        scored.append((score, -order if score < 0 else order, section))
+    usable = [s for s in scored if s[0] >= 0]
+    if not usable:
+        return None
+    best = max(s[0] for s in usable)
+    return [s for s in usable if s[0] == best][0][2]
+
+
+def build_item(heading: ItemHeading, lines: list[Line], body_size: float, position: int,
+               meeting_date: str | None, committee: str | None, members: list[str]) -> Item:
+    """Everything about one agenda item from its lines (the heading lines excluded)."""
+    item = Item(number=heading.number, title=heading.title, closed=heading.closed, position=position)
+    sections = split_sections(lines, body_size)
+
+    # case number: labelled ("Sagsnr.: …"), in the title, or a bare number by the heading
+    case = None
+    intro = sections[0]
+    kept_intro = []
+    for line in intro.lines:
+        found = labelled_case_number(line.text)
+        if found and case is None:
+            case = found
+            continue
+        if DOC_LABEL.match(line.text):
+            continue
+        if case is None and bare_case_number(line.text) and len(kept_intro) == 0:
+            case = bare_case_number(line.text)
+            continue
+        if closed_flag(line.text):
+            item.closed = True
+            continue
+        kept_intro.append(line)
+    intro.lines = kept_intro
+    if case is None and heading.case_in_title:
+        from pipeline.parse.case_numbers import parse_case_number
+        case = parse_case_number(heading.case_in_title)
+    item.case_number = case
+
+    # sections with text
+    recommendation_sections = [s for s in sections if s.heading and s.heading.kind == "recommendation"]
+    decision_sections = [s for s in sections if s.heading and s.heading.kind == "decision"]
+    chosen = _pick_decision(decision_sections, meeting_date, committee)
+    for order, section in enumerate(sections):
+        text = _section_text(section.lines)
+        if section.heading is None and not text:
+            continue
+        kind = section.heading.kind if section.heading else "intro"
+        if kind == "decision" and section is not chosen:
+            kind = "earlier_decision"
+        item.sections.append(Section(
+            heading=section.heading.heading if section.heading else "",
+            kind=kind, text=text,
+            first_page=section.lines[0].page if section.lines else None,
+            last_page=section.lines[-1].page if section.lines else None,
+            position=order))
+
+    # recommendation: the first recommendation section with text, else an "… indstiller, at" paragraph
+    recommendation = None
+    for section in recommendation_sections:
+        text = _section_text(section.lines)
+        if section.heading.heading.lower().startswith("indstilling og beslutning") and chosen is None:
+            pass
+        if text:
+            recommendation = strip_lead_in(text)
+            break
+    if recommendation is None:
+        for section in sections:
+            text = _section_text(section.lines)
+            match = re.search(r"[A-ZÆØÅ][^.]{0,120}\bindstiller\s*(?:over\s*for\s+[^,]*)?,?\s*(?=at\b)", text)
+            if match and (section.heading is None or section.heading.kind in {"recommendation", "issue"}):
+                recommendation = text[match.end():].strip()
+                break
+    item.recommendation = recommendation or None
+
+    # decision and its absence lines
+    absent: list[str] = []
+    if chosen is not None:
+        kept, absent = _split_absences(chosen.lines, members)
+        text = _text(kept) or None
+        outcome = decision_rules.classify_outcome(text)
+        item.decision = Decision(
+            text=text, outcome=outcome, votes=decision_rules.parse_votes(text),
+            notes=decision_rules.protocol_notes(text),
+            deviates_from_recommendation=decision_rules.deviates(outcome, text, item.recommendation),
+            heading=chosen.heading.heading, page=chosen.lines[0].page if chosen.lines else None)
+    item.absent = list(dict.fromkeys(absent))
+    item.attachments = _attachments([s for s in sections if s.heading and s.heading.kind == "attachments"])
+    return item

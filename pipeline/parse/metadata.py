@@ -1,0 +1,182 @@
+"""Meeting front matter: municipality, committee, document type, date, times, place, members, absences."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rapidfuzz import fuzz
+
+from pipeline.extract import join_lines
+from pipeline.model import Absence, Line, Meeting
+from pipeline.parse.attendance import split_absence, split_names
+from pipeline.parse.dates import parse_danish_date, parse_times
+from pipeline.parse.vocabulary import DOCUMENT_TYPE_WORDS, FRONT_LABELS
+
+_MUNICIPALITY = re.compile(r"\b((?:[A-ZÆØÅ][a-zæøå]+(?:[- ][A-ZÆØÅ][a-zæøå]+)*)\s+Kommune|Region\s+[A-ZÆØÅ][a-zæøå]+)\b")
+_NOT_MUNICIPALITY = {"Hele", "Denne", "Vores", "Den", "Anden", "Hver", "Samme", "Nabo", "Egen", "Til", "Af", "I", "En"}
+_COMMITTEE = re.compile(
+    r"((?:[A-ZÆØÅ][\wæøå]*-?,?\s+(?:og\s+|&\s+)?)*?(?:[A-ZÆØÅ][\wæøå]*-?\s+og\s+)?[A-ZÆØÅ]?[\wæøå]*(?:udvalget|udvalg)"
+    r"|Udvalget\s+for\s+[A-ZÆØÅ][\wæøå]+(?:(?:,\s+|\s+og\s+|\s+)[A-ZÆØÅa-zæøå][\wæøå]+)*?(?=\s*(?:-|–|$|,|\sd\.|\sden\s|\s\d))"
+    r"|Byrådet|Byråd(?:\s+\d{4}-\d{4})?|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|Forretningsudvalget|Magistraten)")
+
+
+def _label(line_text: str) -> tuple[str, str] | None:
+    """('members', 'Jens, Bente') for 'Deltagere: Jens, Bente'; None for lines without a known label."""
+    text = line_text.strip()
+    low = text.lower()
+    best = None
+    for field_name, labels in FRONT_LABELS.items():
+        for label in labels:
+            if low.startswith(label) and (len(low) == len(label) or not low[len(label)].isalpha()):
+                if best is None or len(label) > len(best[1]):
+                    best = (field_name, label)
+    if best is None:
+        return None
+    rest = text[len(best[1]):].lstrip(" :.\t")
+    if best[0] == "time" and best[1] == "kl":
+        rest = text
+    return best[0], rest
+
+
+def _labelled_blocks(lines: list[Line]) -> dict[str, list[str]]:
+    """Front-matter fields with their text, continuation lines joined to the label they follow."""
+    blocks: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in lines:
+        found = _label(line.text)
+        if found:
+            current = found[0]
+            blocks.setdefault(current, [])
+            if found[1]:
+                blocks[current].append(found[1])
+        elif current and line.gap_before < max(line.size, 8) * 0.9:
+            blocks[current].append(line.text)
+        else:
+            current = None
+    return blocks
+
+
+def _committee_from(text: str) -> str | None:
+    match = _COMMITTEE.search(text)
+    if not match:
+        return None
+    name = match.group(1).strip(" ,-–")
+    return name if len(name) > 3 else None
+
+
+def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Line], meeting: Meeting) -> None:
+    """Fill the meeting's metadata fields from the lines before the first item."""
+    blocks = _labelled_blocks(front)
+
+    # municipality: the "X Kommune" named most in the front matter and running headers, else anywhere
+    counts: Counter[str] = Counter()
+    for pool, weight in ((front[:8] + running, 3), (all_lines, 1)):
+        for line in pool:
+            for name in _MUNICIPALITY.findall(line.text):
+                if name.split()[0] not in _NOT_MUNICIPALITY:
+                    counts[name] += weight
+    if counts:
+        meeting.municipality = counts.most_common(1)[0][0]
+
+    # committee: labelled, else the first committee-like phrase in the title block or running header
+    committee = None
+    if blocks.get("committee"):
+        committee = _committee_from(" ".join(blocks["committee"])) or " ".join(blocks["committee"]).strip()
+    if not committee:
+        for line in front[:10] + running[:4]:
+            if _label(line.text) and _label(line.text)[0] not in {"committee"}:
+                continue
+            committee = _committee_from(line.text)
+            if committee:
+                break
+    meeting.committee = committee
+
+    # document type: the title words on the cover, else whether decisions exist (decided later)
+    doc_type = None
+    for line in sorted(front[:12], key=lambda l: -l.size)[:4] + running[:3]:
+        low = line.text.lower()
+        for kind, words in DOCUMENT_TYPE_WORDS.items():
+            if any(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
+                doc_type = kind
+                break
+        if doc_type:
+            break
+    if doc_type:
+        meeting.document_type = doc_type
+
+    # date
+    date_text = " ".join(blocks.get("date", []))
+    found = parse_danish_date(date_text) if date_text else None
+    if not found:
+        for line in front[:20] + running:
+            found = parse_danish_date(line.text)
+            if found:
+                break
+    meeting.meeting_date = found.isoformat() if found else None
+
+    # times
+    times: list[str] = []
+    for key in ("time", "date"):
+        for text in blocks.get(key, []):
+            times = parse_times(text if key == "time" else text)
+            if times:
+                break
+        if times:
+            break
+    if not times:
+        for line in front[:20]:
+            if re.search(r"\bkl\.?\s*\d", line.text, re.IGNORECASE) and not _label(line.text) or (
+                    _label(line.text) and _label(line.text)[0] in {"date", "time"}):
+                times = parse_times(line.text)
+                if times:
+                    break
+    if times:
+        meeting.start_time = times[0]
+        if len(times) > 1:
+            meeting.end_time = times[1]
+    end_texts = blocks.get("end", [])
+    if not end_texts:
+        for line in all_lines:
+            if re.match(r"^\s*mødet\s+(sluttede|hævet|hævedes|afsluttet|slut)", line.text, re.IGNORECASE):
+                end_texts = [line.text]
+                break
+    for text in end_texts:
+        end = parse_times(text if "kl" in text.lower() else "kl. " + text)
+        if end:
+            meeting.end_time = end[0]
+            break
+
+    # location
+    if blocks.get("location"):
+        meeting.location = join_lines(blocks["location"]).strip() or None
+    else:
+        for line in front[:15]:
+            match = re.match(r"^(?:i|på)\s+([A-ZÆØÅ].+)$", line.text.strip())
+            if match:
+                meeting.location = match.group(1).strip()
+                break
+
+    # members
+    member_lines = blocks.get("members", [])
+    meeting.members = split_names(join_lines(member_lines).replace("\n", ", ")) if member_lines else []
+    if member_lines and len(member_lines) > 1 and not any("," in text for text in member_lines):
+        meeting.members = [n for text in member_lines for n in split_names(text)]
+
+    # absences (with qualifiers), and remarks that carry partial attendance
+    absences: list[Absence] = []
+    for text in blocks.get("absent", []):
+        absences.extend(split_absence(text, meeting.members))
+    for text in blocks.get("remarks", []):
+        if re.search(r"deltog|forlod|ankom|fraværende|afbud", text, re.IGNORECASE):
+            absences.extend(a for a in split_absence(text, meeting.members) if _is_member(a.name, meeting.members))
+    merged: dict[str, Absence] = {}
+    for absence in absences:
+        if absence.name in merged:
+            merged[absence.name].note = merged[absence.name].note or absence.note
+        else:
+            merged[absence.name] = absence
+    meeting.absent = list(merged.values())
+
+
+def _is_member(name: str, members: list[str]) -> bool:
+    return any(fuzz.WRatio(name, m) >= 85 for m in members) if members else True

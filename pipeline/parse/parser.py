@@ -1,0 +1,130 @@
+"""Parse an extracted document into a Meeting: front matter, items, attendance, warnings."""
+from __future__ import annotations
+
+from pipeline.model import ExtractedDocument, Line, Meeting, ParseWarning
+from pipeline.parse.attendance import absent_items
+from pipeline.parse.case_numbers import bare_case_number
+from pipeline.parse.items import build_item
+from pipeline.parse.metadata import read_front_matter
+from pipeline.parse.structure import body_font_size, find_item_headings
+
+
+def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
+    """The meeting a cleaned ExtractedDocument describes. `nlp` is the loaded spaCy pipeline."""
+    if nlp is None:
+        from pipeline.parse.nlp import load_pipeline
+        nlp = load_pipeline()
+    lines: list[Line] = doc.lines
+    running = [line for page in doc.pages for line in page.removed_lines]
+    meeting = Meeting(source_file=doc.source_file)
+    body_size = body_font_size(lines)
+    headings = find_item_headings(lines, body_size)
+
+    front_end = headings[0].index if headings else len(lines)
+    read_front_matter(lines[:front_end], running, lines, meeting)
+
+    # item blocks: from after the title lines to the next heading, minus a bare case number
+    # printed just above the next heading (it belongs to the next item)
+    for position, heading in enumerate(headings):
+        start = heading.title_lines[-1] + 1
+        end = headings[position + 1].index if position + 1 < len(headings) else len(lines)
+        block = lines[start:end]
+        while block and position + 1 < len(headings) and bare_case_number(block[-1].text):
+            block = block[:-1]
+        leading_case = []
+        if position > 0 or heading.index > 0:
+            above = lines[heading.index - 1] if heading.index > 0 else None
+            if above is not None and bare_case_number(above.text) and (position == 0 or above is not lines[headings[position - 1].title_lines[-1]]):
+                leading_case = [above]
+        item = build_item(heading, leading_case + block, body_size, position,
+                          meeting.meeting_date, meeting.committee, meeting.members)
+        item.first_page = lines[heading.index].page
+        item.last_page = (block[-1].page if block else lines[heading.title_lines[-1]].page)
+        meeting.items.append(item)
+
+    nlp_refine(meeting, nlp)
+    _resolve_document_type(meeting)
+    _resolve_attendance(meeting)
+    _collect_warnings(meeting, doc, headings, front_end)
+    return meeting
+
+
+def nlp_refine(meeting: Meeting, nlp) -> None:
+    """Run the spaCy pipeline over decisions: outcome from lemmas where the rules found none."""
+    texts = [item.decision.text for item in meeting.items if item.decision and item.decision.text]
+    if not texts:
+        return
+    docs = iter(nlp.pipe(texts))
+    for item in meeting.items:
+        if item.decision and item.decision.text:
+            doc = next(docs)
+            outcome = doc._.outcome
+            if outcome and item.decision.outcome in {"other", "none"} and outcome not in {"other", "none"}:
+                item.decision.outcome = outcome
+
+
+def _resolve_document_type(meeting: Meeting) -> None:
+    has_decisions = any(item.decision and item.decision.text for item in meeting.items)
+    if meeting.document_type == "dagsorden" and has_decisions:
+        meeting.document_type = "referat"
+    for item in meeting.items:
+        if meeting.document_type == "dagsorden" and item.decision is None:
+            continue
+
+
+def _resolve_attendance(meeting: Meeting) -> None:
+    """Meeting-level absences become per-item absences; item-only absences become meeting-level."""
+    numbers = [item.number for item in meeting.items if item.number is not None]
+    for absence in meeting.absent:
+        missed = absent_items(absence.note, numbers)
+        for item in meeting.items:
+            if missed is None or item.number in missed:
+                if absence.name not in item.absent:
+                    item.absent.append(absence.name)
+    if not meeting.absent:
+        seen = []
+        for item in meeting.items:
+            for name in item.absent:
+                if name not in seen:
+                    seen.append(name)
+        from pipeline.model import Absence
+        meeting.absent = [Absence(name, None) for name in seen]
+
+
+def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, headings, front_end: int) -> None:
+    warn = meeting.warnings.append
+    if not meeting.meeting_date:
+        warn(ParseWarning("unparsed_date", "no meeting date could be read from the front matter"))
+    if not meeting.committee:
+        warn(ParseWarning("no_committee", "no committee name found"))
+    if not meeting.items:
+        warn(ParseWarning("no_items", "no agenda items were recognised"))
+    previous = None
+    seen = set()
+    for item in meeting.items:
+        if item.number in seen:
+            warn(ParseWarning("duplicate_item_number", f"item number {item.number} occurs twice", item.number, item.first_page))
+        if previous is not None and item.number is not None and item.number <= previous:
+            warn(ParseWarning("non_increasing_item_number", f"item {item.number} follows item {previous}", item.number, item.first_page))
+        seen.add(item.number)
+        previous = item.number
+        if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text):
+            warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number, item.first_page))
+    for page in doc.pages:
+        if not page.has_text_layer:
+            warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
+    covered = set()
+    if meeting.items or front_end:
+        first_item_page = doc.lines[front_end].page if front_end < len(doc.lines) else None
+        for page in doc.pages:
+            if first_item_page is not None and page.number <= first_item_page:
+                covered.add(page.number)
+        for item in meeting.items:
+            covered.update(range(item.first_page or 0, (item.last_page or 0) + 1))
+    for page in doc.pages:
+        if page.lines and page.number not in covered:
+            meeting.unassigned_pages.append(page.number)
+            warn(ParseWarning("unassigned_page", f"text on page {page.number} belongs to no item", None, page.number))
+    for absence in meeting.absent:
+        if meeting.members and absence.name not in meeting.members:
+            warn(ParseWarning("unmatched_member", f"absent '{absence.name}' is not in the member list"))

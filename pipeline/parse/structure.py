@@ -1,0 +1,162 @@
+"""Document structure: body font, item headings (not the table of contents), item blocks, sections."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.model import Line
+from pipeline.parse.case_numbers import bare_case_number, parse_case_number
+from pipeline.parse.headings import HeadingMatch, classify_heading
+
+# "Punkt 5: Titel", "Pkt. 5 Titel", "Sag 12: Titel", "Dagsordenspunkt 3 - Titel"
+_PREFIXED_ITEM = re.compile(r"^(?:dagsordens)?(?:punkt|pkt\.?|sag(?:\s+nr\.?)?)\s*(\d{1,4})\s*[.:)\-–]?\s+(\S.*)$", re.IGNORECASE)
+# "82. Titel", "5) Titel", "12 - Titel"
+_NUMBERED_ITEM = re.compile(r"^(\d{1,4})\s*(?:[.)]|\s[-–:])\s*(\S.*)$")
+_TOC_LEADER = re.compile(r"(\.\s*){4,}\s*\d*\s*$|…+\s*\d+\s*$")
+_TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
+_CLOSED = re.compile(r"^(lukket(\s+punkt|\s+sag)?|fortroligt(\s+punkt)?)\s*[:\-–]?\s*", re.IGNORECASE)
+_CLOSED_FLAG = re.compile(r"^(lukket\s+(punkt|sag|dagsorden)|behandles\s+for\s+lukkede\s+døre|sagen\s+er\s+lukket|lukket)\.?$", re.IGNORECASE)
+_TITLE_CASE = re.compile(r"\s*\(\s*([^()]*\d[^()]*)\s*\)\s*$")
+
+
+@dataclass
+class ItemHeading:
+    index: int  # index of the heading line in the document's line list
+    number: int
+    title_lines: list[int]
+    title: str
+    closed: bool
+    case_in_title: str | None = None
+
+
+@dataclass
+class RawSection:
+    heading: HeadingMatch | None
+    lines: list[Line] = field(default_factory=list)
+
+
+def body_font_size(lines: list[Line]) -> float:
+    """The size most characters are printed in."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def emphasized(line: Line, body_size: float) -> bool:
+    return line.bold or line.size >= body_size + 0.9
+
+
+def _item_start(line: Line, body_size: float) -> tuple[int, str] | None:
+    text = line.text.strip()
+    match = _PREFIXED_ITEM.match(text)
+    strong = match is not None
+    if not match:
+        match = _NUMBERED_ITEM.match(text)
+    if not match:
+        return None
+    number, title = int(match.group(1)), match.group(2).strip()
+    if not (strong or emphasized(line, body_size)):
+        return None
+    if strong and not emphasized(line, body_size) and len(title.split()) > 20:
+        return None
+    if not (title[:1].isupper() or title[:1].isdigit() or title[:1] in "§\"'”“«(") or title.lower().startswith("at "):
+        return None
+    if _TOC_LEADER.search(text):
+        return None
+    return number, title
+
+
+def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
+    """Indices (into cands) of the longest run with strictly increasing item numbers."""
+    n = len(cands)
+    best_len = [1] * n
+    prev = [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if cands[j][1] < cands[i][1] and best_len[j] + 1 > best_len[i]:
+                best_len[i], prev[i] = best_len[j] + 1, j
+    if not n:
+        return []
+    end = max(range(n), key=lambda i: (best_len[i], i))
+    chain = []
+    while end != -1:
+        chain.append(end)
+        end = prev[end]
+    return chain[::-1]
+
+
+def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]:
+    """Item headings in document order, table-of-contents entries left out."""
+    candidates: list[tuple[int, int, str]] = []
+    for index, line in enumerate(lines):
+        found = _item_start(line, body_size)
+        if found:
+            candidates.append((index, found[0], found[1]))
+    # A table of contents lists the same numbers earlier, densely, with page numbers: when a
+    # number occurs twice, the earlier occurrence that ends in a page number is a TOC entry.
+    later_numbers: Counter[int] = Counter(number for _, number, _ in candidates)
+    kept = []
+    for index, number, title in candidates:
+        if later_numbers[number] > 1 and _TRAILING_PAGE.search(lines[index].text):
+            later_numbers[number] -= 1
+            continue
+        if later_numbers[number] > 1 and _is_dense_list(lines, index, candidates):
+            later_numbers[number] -= 1
+            continue
+        kept.append((index, number, title))
+    chain = _longest_increasing([(i, n) for i, n, _ in kept])
+    headings = []
+    for k in chain:
+        index, number, title = kept[k]
+        title_lines = [index]
+        head = lines[index]
+        nxt = index + 1
+        while nxt < len(lines):
+            line = lines[nxt]
+            if (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
+                    and line.gap_before < head.size * 0.9 and not classify_heading(line.text, True)
+                    and not bare_case_number(line.text) and not _item_start(line, body_size)
+                    and len(title_lines) < 4):
+                title = f"{title} {line.text.strip()}"
+                title_lines.append(nxt)
+                nxt += 1
+            else:
+                break
+        closed = bool(_CLOSED.match(title))
+        case_in_title = None
+        match = _TITLE_CASE.search(title)
+        if match and parse_case_number(match.group(1)):
+            case_in_title = parse_case_number(match.group(1)).printed
+            title = title[: match.start()].strip()
+        headings.append(ItemHeading(index, number, title_lines, title, closed, case_in_title))
+    return headings
+
+
+def _is_dense_list(lines: list[Line], index: int, candidates: list[tuple[int, int, str]]) -> bool:
+    """True when the next candidate follows within two lines (a list, not an item with a body)."""
+    positions = [i for i, _, _ in candidates]
+    k = positions.index(index)
+    return k + 1 < len(positions) and positions[k + 1] - index <= 2
+
+
+def closed_flag(text: str) -> bool:
+    return bool(_CLOSED_FLAG.match(text.strip()))
+
+
+def split_sections(lines: list[Line], body_size: float) -> list[RawSection]:
+    """Cut an item's lines at its section headings. The first section has heading None."""
+    sections = [RawSection(None)]
+    for position, line in enumerate(lines):
+        standalone = position + 1 >= len(lines) or lines[position + 1].gap_before > 0.5 or True
+        heading = classify_heading(line.text, emphasized(line, body_size), standalone)
+        if heading:
+            section = RawSection(heading)
+            sections.append(section)
+            if heading.rest:
+                section.lines.append(Line(page=line.page, top=line.top, x0=line.x0, x1=line.x1,
+                                          text=heading.rest, font=line.font, size=line.size))
+        else:
+            sections[-1].lines.append(line)
+    return sections
