@@ -1,2 +1,119 @@
-"""`minutes search`, `minutes serve` (issue 4). Filled in by the search work."""
-COMMANDS: list = []
+"""`minutes search`, `minutes serve`: Danish full-text search over the warehouse (CLI and web)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.warehouse.db import DEFAULT_DB
+
+db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+                         show_default=True, help="DuckDB warehouse file.")
+OUTCOMES = ["approved", "approved_with_changes", "rejected", "noted", "postponed", "discussed", "other", "none"]
+
+
+def filter_options(func):
+    options = [
+        click.option("--municipality", help="Only this municipality (case-insensitive substring, e.g. 'Gentofte')."),
+        click.option("--committee", help="Only this committee (case-insensitive substring)."),
+        click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or after YYYY-MM-DD."),
+        click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or before YYYY-MM-DD."),
+        click.option("--case", "case_prefix", help="Case number prefix, e.g. '27.00' (a KLE group) or '2022-'."),
+        click.option("--outcome", type=click.Choice(OUTCOMES), help="Decision outcome."),
+        click.option("--type", "document_type", type=click.Choice(["referat", "dagsorden"]), help="Document type."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _open(db_path: Path):
+    from pipeline.search.index import index_exists
+    from pipeline.warehouse.db import connect
+
+    try:
+        con = connect(db_path, read_only=True)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc))
+    if not index_exists(con):
+        raise click.ClickException(f"{db_path} has no search index; run `minutes ingest` (or `minutes reindex`)")
+    return con
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@filter_options
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--plain", is_flag=True, help="Stock BM25 without Danish query analysis (for comparison).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@db_option
+def search(query, municipality, committee, date_from, date_to, case_prefix, outcome, document_type,
+           sort, limit, offset, plain, fmt, db_path):
+    """Search agenda items in Danish: inflections, compounds, aa/å spellings and typos are handled.
+
+    Phrases go in double quotes; case numbers (27.00, 2022-0371704, 18/13756) match exactly as prefixes.
+
+    Example: minutes search "frivilligfest" --municipality Gentofte --from 2020-01-01 --format json
+    """
+    from pipeline.search.engine import Filters, search as run_search
+
+    con = _open(db_path)
+    filters = Filters(municipality=municipality, committee=committee,
+                      date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
+                      case_prefix=case_prefix, outcome=outcome, document_type=document_type)
+    result = run_search(con, query, filters, limit=limit, offset=offset, sort=sort, mode="plain" if plain else "danish")
+    rows = [h.to_dict() for h in result.hits]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["item_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        if result.corrected_query:
+            click.echo(f"søgte i stedet efter: {result.corrected_query}")
+        click.echo(f"{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        for i, hit in enumerate(result.hits, start=offset + 1):
+            date = hit.meeting_date.isoformat() if hit.meeting_date else "?"
+            click.echo(f"\n{i:>3}. {click.style(hit.title, bold=True)}  [{hit.score:.2f}]")
+            click.echo(f"     {hit.municipality} / {hit.committee} / {date} / pkt. {hit.number} / {hit.outcome}"
+                       + (f" / sag {hit.case_number}" if hit.case_number else ""))
+            snippet = "".join(click.style(t, bold=True, underline=True) if h else t for t, h in hit.snippet_segments)
+            if snippet:
+                click.echo(f"     {snippet}")
+            click.echo(f"     {hit.source_file} p. {hit.first_page}")
+    con.close()
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--pdf-dir", "pdf_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Extra folders to look for source PDFs in when documents.source_path has moved (repeatable).")
+def serve(db_path, host, port, pdf_dirs):
+    """Serve a small search web site (read-only) over the warehouse.
+
+    Example: minutes serve --port 8765 --pdf-dir data/raw  (then open http://127.0.0.1:8765/)
+    """
+    from pipeline.web.server import make_server
+
+    con = _open(db_path)
+    server = make_server(con, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    click.echo(f"serving {db_path} on http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+COMMANDS = [search, serve]

@@ -12,7 +12,7 @@ _ROLE = re.compile(r"\s*[-–,]\s*(formand|næstformand|borgmester|viceborgmeste
 _NONE = re.compile(r"^(ingen|-|–|intet|ingen afbud|ingen fraværende)\.?$", re.IGNORECASE)
 # "X deltog ved punkterne 82, 88 og 89", "X forlod mødet kl. 20.20 efter punkt 51", ...
 _QUALIFIER = re.compile(
-    r"\s+(?=(?:deltog|deltager|forlod|ankom|mødte|kom|var\s+inhabil|var\s+fraværende|var\s+ikke|gik|"
+    r"\s+\(?(?=(?:deltog|deltager|forlod|ankom|mødte|kom|var\s+inhabil|var\s+fraværende|var\s+ikke|gik|"
     r"havde\s+forfald|måtte\s+forlade|fra\s+kl\.|til\s+kl\.|under\s+behandlingen|efter\s+punkt|ved\s+punkt)\b)",
     re.IGNORECASE)
 _ITEM_NUMBERS = re.compile(r"punkt(?:erne|et)?\s+((?:\d+\s*(?:,|og|-|–|til)?\s*)+)", re.IGNORECASE)
@@ -54,7 +54,7 @@ def split_absence(text: str, members: list[str]) -> list[Absence]:
         match = _QUALIFIER.search(chunk)
         if match:
             names = split_names(chunk[: match.start()])
-            note = chunk[match.end():].strip(" .") or None
+            note = chunk[match.end():].strip(" .()") or None
             absences.extend(Absence(match_member(n, members), note) for n in names)
         else:
             absences.extend(Absence(match_member(n, members), None) for n in split_names(chunk))

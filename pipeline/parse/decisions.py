@@ -18,7 +18,7 @@ _APPROVED = re.compile(r"\bgodkend(?:t|te|tes|es|er|e|elsen|else)?\b|\banbefal(?
 
 _VOTE_LINE = re.compile(
     r"(?P<label>for\s+stemte|imod\s+stemte|undlod\s+at\s+stemme|hverken\s+for\s+eller\s+imod(?:\s+stemte)?|"
-    r"stemte\s+for|stemte\s+imod|undlader|for|imod)\s*(?:\d+\s+medlem(?:mer)?)?\s*:?\s*(?P<who>[^.:]*?)"
+    r"stemte\s+for|stemte\s+imod|undlader|for(?=\s*:)|imod(?=\s*:))\s*(?:\d+\s+medlem(?:mer)?)?\s*:?\s*(?P<who>[^.:]*?)"
     r"(?=\s*(?:\(\d+\)|\.|$|(?:for\s+stemte|imod\s+stemte|undlod|hverken)))",
     re.IGNORECASE)
 _PARTY_OR_NAME = re.compile(r"\(([A-ZÆØÅ]{1,2})\)|\b([A-ZÆØÅ])\b|([A-ZÆØÅ][a-zæøå]+(?:\s+[A-ZÆØÅ][a-zæøå]+)+)")

@@ -101,7 +101,7 @@ def classify_heading(text: str, emphasized: bool, standalone: bool = True) -> He
         kind = vocabulary_kind(inline.group(1))
         if kind and kind[1] >= 95 and kind[0] in {"decision", "recommendation", "attachments"}:
             return HeadingMatch(kind[0], inline.group(1), rest=inline.group(2))
-    if emphasized and len(words) <= 9:
+    if emphasized and len(words) <= 9 and clean[:1].isupper():
         low = clean.lower()
         for variant, kind in KIND_OF_VARIANT.items():
             if low.startswith(variant + " ") and kind not in {"attendance"} and not clean.endswith("."):

@@ -18,6 +18,7 @@ _LEAD_IN = re.compile(
     r"|det\s+indstilles)\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)|\d{1,2}\.\s|$)", re.IGNORECASE | re.DOTALL)
 _ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
 _ATTACHMENT_PREFIX = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*)", re.IGNORECASE)
+_FILE_PATHS = re.compile(r"^(?:\S*[/\\]\S+\.\w{2,5}\s*)+$")
 _NO_ATTACHMENTS = re.compile(r"^(ingen|ingen bilag|-|–)\.?$", re.IGNORECASE)
 _PERSON_ABSENT = re.compile(r"^(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?(?:\s*(?:,|og)\s*[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)*)"
                             r"\s+(?:deltog\s+ikke|var\s+inhabil|var\s+fraværende|forlod\s+mødet)", re.UNICODE)
@@ -33,6 +34,8 @@ def _section_text(lines: list[Line]) -> str:
 
 def strip_lead_in(text: str) -> str:
     """'Administrationen indstiller, at …' -> 'at …' (GOLD_FORMAT: recommendation without lead-in)."""
+    if re.match(r"^(?:\d{1,2}[.)]\s*)?at\b", text, re.IGNORECASE):
+        return text.strip()
     match = _LEAD_IN.match(text)
     if match and match.end() < len(text):
         return text[match.end():].strip()
@@ -62,7 +65,10 @@ def _attachments(sections: list[RawSection]) -> list[str]:
             previous = line
         if current:
             entries.append(join_lines(current))
-    return [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries if _ATTACHMENT_PREFIX.sub("", e).strip()]
+    titles = [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries]
+    # file paths printed under the titles ("Bilag/Punkt_73_Bilag_1_….pdf") are link targets, not titles
+    named = [t for t in titles if t and not _FILE_PATHS.match(t)]
+    return named if named else [t for t in titles if t]
 
 
 def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], list[str]]:

@@ -15,7 +15,7 @@ from pipeline.parse.vocabulary import DOCUMENT_TYPE_WORDS, FRONT_LABELS
 _MUNICIPALITY = re.compile(r"\b((?:[A-ZÆØÅ][a-zæøå]+(?:[- ][A-ZÆØÅ][a-zæøå]+)*)\s+Kommune|Region\s+[A-ZÆØÅ][a-zæøå]+)\b")
 _NOT_MUNICIPALITY = {"Hele", "Denne", "Vores", "Den", "Anden", "Hver", "Samme", "Nabo", "Egen", "Til", "Af", "I", "En"}
 _COMMITTEE = re.compile(
-    r"((?:[A-ZÆØÅ][\wæøå]*-?,?\s+(?:og\s+|&\s+)?)*?(?:[A-ZÆØÅ][\wæøå]*-?\s+og\s+)?[A-ZÆØÅ]?[\wæøå]*(?:udvalget|udvalg)"
+    r"((?:[A-ZÆØÅ][\wæøå]*-,?\s+(?:og\s+|&\s+)?)*[A-ZÆØÅ][\wæøå]*(?:udvalget|udvalg)\b"
     r"|Udvalget\s+for\s+[A-ZÆØÅ][\wæøå]+(?:(?:,\s+|\s+og\s+|\s+)[A-ZÆØÅa-zæøå][\wæøå]+)*?(?=\s*(?:-|–|$|,|\sd\.|\sden\s|\s\d))"
     r"|Byrådet|Byråd(?:\s+\d{4}-\d{4})?|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|Forretningsudvalget|Magistraten)")
 
@@ -42,15 +42,21 @@ def _labelled_blocks(lines: list[Line]) -> dict[str, list[str]]:
     """Front-matter fields with their text, continuation lines joined to the label they follow."""
     blocks: dict[str, list[str]] = {}
     current: str | None = None
+    label_x0 = 0.0
     for line in lines:
         found = _label(line.text)
         if found:
             current = found[0]
+            label_x0 = line.x0
             blocks.setdefault(current, [])
             if found[1]:
                 blocks[current].append(found[1])
-        elif current and line.gap_before < max(line.size, 8) * 0.9:
-            blocks[current].append(line.text)
+        elif current and (line.gap_before < max(line.size, 8) * 0.9 or line.x0 > label_x0 + 20):
+            entries = blocks[current]
+            if entries and (entries[-1].count("(") > entries[-1].count(")") or line.text[:1].islower()):
+                entries[-1] = join_lines([entries[-1], line.text])  # the same statement wrapped
+            else:
+                entries.append(line.text)
         else:
             current = None
     return blocks

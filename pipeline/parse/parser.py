@@ -6,7 +6,7 @@ from pipeline.parse.attendance import absent_items
 from pipeline.parse.case_numbers import bare_case_number
 from pipeline.parse.items import build_item
 from pipeline.parse.metadata import read_front_matter
-from pipeline.parse.structure import body_font_size, find_item_headings
+from pipeline.parse.structure import body_font_size, document_level_start, find_item_headings, typical_sizes
 
 
 def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
@@ -23,12 +23,14 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
     front_end = headings[0].index if headings else len(lines)
     read_front_matter(lines[:front_end], running, lines, meeting)
 
+    heading_size, section_size = typical_sizes(lines, headings, body_size)
     # item blocks: from after the title lines to the next heading, minus a bare case number
     # printed just above the next heading (it belongs to the next item)
     for position, heading in enumerate(headings):
         start = heading.title_lines[-1] + 1
         end = headings[position + 1].index if position + 1 < len(headings) else len(lines)
         block = lines[start:end]
+        block = block[:document_level_start(block, heading_size, section_size, body_size)]
         while block and position + 1 < len(headings) and bare_case_number(block[-1].text):
             block = block[:-1]
         leading_case = []

@@ -115,10 +115,12 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
         nxt = index + 1
         while nxt < len(lines):
             line = lines[nxt]
-            if (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
-                    and line.gap_before < head.size * 0.9 and not classify_heading(line.text, True)
-                    and not bare_case_number(line.text) and not _item_start(line, body_size)
-                    and len(title_lines) < 4):
+            same_look = (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
+                         and line.gap_before < head.size * 0.9 and len(title_lines) < 4)
+            lowercase_start = line.text[:1].islower()
+            if same_look and (lowercase_start or (not classify_heading(line.text, True)
+                                                  and not bare_case_number(line.text)
+                                                  and not _item_start(line, body_size))):
                 title = f"{title} {line.text.strip()}"
                 title_lines.append(nxt)
                 nxt += 1
@@ -160,3 +162,33 @@ def split_sections(lines: list[Line], body_size: float) -> list[RawSection]:
         else:
             sections[-1].lines.append(line)
     return sections
+
+
+def document_level_start(block: list[Line], heading_size: float, section_size: float, body_size: float) -> int:
+    """Index in an item's block where a document-level part begins (e.g. a full 'Bilag' list after
+    the last item), recognised by a heading printed like an item heading rather than a section
+    heading. len(block) when there is none."""
+    if heading_size - section_size < 0.5:
+        return len(block)
+    for index, line in enumerate(block):
+        if line.size >= heading_size - 0.25 and emphasized(line, body_size) \
+                and classify_heading(line.text, True):
+            return index
+    return len(block)
+
+
+def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: float) -> tuple[float, float]:
+    """(item heading size, section heading size) as printed in this document."""
+    if not headings:
+        return 0.0, 0.0
+    item_sizes = sorted(lines[h.index].size for h in headings)
+    heading_size = item_sizes[len(item_sizes) // 2]
+    heading_lines = {i for h in headings for i in h.title_lines}
+    sizes: Counter[float] = Counter()
+    for index in range(headings[0].index, len(lines)):
+        line = lines[index]
+        if index not in heading_lines and emphasized(line, body_size) and len(line.text.split()) <= 6 \
+                and classify_heading(line.text, True):
+            sizes[round(line.size * 2) / 2] += 1
+    section_size = sizes.most_common(1)[0][0] if sizes else body_size
+    return heading_size, section_size

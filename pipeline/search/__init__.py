@@ -1,0 +1,1 @@
+"""Danish full-text search over the warehouse (index, query analysis, API)."""

@@ -1,0 +1,503 @@
+"""Polite HTTP fetching of minutes PDFs: robots.txt, delays, retries, size cap, conditional requests, atomic files.
+
+Only the standard library is used. State per URL (ETag, Last-Modified, content hash, local file) lives in the
+warehouse table `fetch_state`, so a re-run with nothing new sends only conditional requests (answered 304).
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import urllib.robotparser
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from pipeline.ingest.sources import FetchSettings, Source
+
+FETCH_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS fetch_state (
+    url            VARCHAR PRIMARY KEY,
+    source         VARCHAR NOT NULL,
+    etag           VARCHAR,
+    last_modified  VARCHAR,
+    sha256         VARCHAR,          -- content hash of the last good download (= documents.doc_id once ingested)
+    local_path     VARCHAR,          -- where those bytes are (shared by URLs serving the same bytes)
+    fetched_at     TIMESTAMP,        -- last time bytes were downloaded
+    checked_at     TIMESTAMP,        -- last time the URL was asked for
+    status         VARCHAR NOT NULL, -- downloaded | unchanged | duplicate | failed
+    reason         VARCHAR,          -- why it failed: http_404, not_pdf, too_large, timeout, ...
+    detail         VARCHAR
+);
+"""
+
+TEMP_SUFFIX = ".part"
+CHUNK = 64 * 1024
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def ensure_fetch_state(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(FETCH_STATE_DDL)
+
+
+class FetchError(Exception):
+    def __init__(self, reason: str, detail: str = "", retryable: bool = False):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail, self.retryable = reason, detail, retryable
+
+
+@dataclass
+class Response:
+    status: int
+    url: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to allowed hosts (the index host plus the source's allowed_hosts)."""
+
+    def __init__(self, allowed: Callable[[str], bool]):
+        self.allowed = allowed
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not self.allowed(newurl):
+            raise FetchError("offsite_redirect", f"{req.full_url} redirects to {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class PoliteClient:
+    """One client per source: User-Agent, robots.txt per host, a delay between requests, retries with backoff."""
+
+    def __init__(self, settings: FetchSettings, allowed_hosts: set[str], sleep: Callable[[float], None] = time.sleep):
+        self.settings = settings
+        self.allowed_hosts = allowed_hosts
+        self.sleep = sleep
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._last_request: dict[str, float] = {}
+        self.opener = urllib.request.build_opener(_SameHostRedirects(self.host_allowed))
+        self.requests = 0
+
+    def host_allowed(self, url: str) -> bool:
+        return (urllib.parse.urlsplit(url).hostname or "").lower() in self.allowed_hosts
+
+    # -- politeness -------------------------------------------------------------------------------
+    def _wait_turn(self, url: str) -> None:
+        host = urllib.parse.urlsplit(url).netloc.lower()
+        delay = self.settings.delay_seconds
+        robots = self._robots.get(host)
+        if robots is not None:
+            crawl_delay = robots.crawl_delay(self.settings.user_agent)
+            if crawl_delay:
+                delay = max(delay, min(float(crawl_delay), 60.0))
+        last = self._last_request.get(host)
+        if last is not None:
+            remaining = last + delay - time.monotonic()
+            if remaining > 0:
+                self.sleep(remaining)
+        self._last_request[host] = time.monotonic()
+
+    def allowed_by_robots(self, url: str) -> bool:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.netloc.lower()
+        if host not in self._robots:
+            robots_url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+            parser = urllib.robotparser.RobotFileParser(robots_url)
+            try:
+                response = self.get(robots_url, max_bytes=512 * 1024, check_robots=False, retries=1)
+            except FetchError as exc:
+                if exc.reason.startswith("http_4") and exc.reason not in ("http_401", "http_403"):
+                    parser.allow_all = True  # no robots.txt: everything allowed (RFC 9309)
+                elif exc.reason in ("http_401", "http_403"):
+                    parser.disallow_all = True
+                else:  # unreachable or 5xx: assume complete disallow for this run (RFC 9309 2.3.1.4)
+                    parser.disallow_all = True
+            else:
+                parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
+            self._robots[host] = parser
+        return self._robots[host].can_fetch(self.settings.user_agent, url)
+
+    # -- requests ---------------------------------------------------------------------------------
+    def _request(self, url: str, headers: dict[str, str]) -> urllib.request.Request:
+        base = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "identity"}
+        return urllib.request.Request(url, headers={**base, **headers})
+
+    def _with_retries(self, url: str, attempt_once: Callable[[], Response], retries: int | None = None) -> Response:
+        retries = self.settings.retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                return attempt_once()
+            except FetchError as exc:
+                if not exc.retryable or attempt >= retries:
+                    raise
+                self.sleep(min(self.settings.backoff_seconds * (2 ** attempt), 300.0))
+                attempt += 1
+
+    def _open(self, url: str, headers: dict[str, str]):
+        """Open the URL (after robots/delay); returns the live response. 304 comes back as a Response."""
+        self._wait_turn(url)
+        self.requests += 1
+        try:
+            return self.opener.open(self._request(url, headers), timeout=self.settings.timeout_seconds)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 304:
+                exc.close()
+                return Response(304, url, dict(exc.headers.items()))
+            exc.close()
+            raise FetchError(f"http_{exc.code}", f"{url}: {exc.code} {exc.reason}", exc.code in RETRY_STATUSES)
+        except FetchError:
+            raise
+        except (socket.timeout, TimeoutError) as exc:
+            raise FetchError("timeout", f"{url}: no answer within {self.settings.timeout_seconds}s", True) from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+                raise FetchError("timeout", f"{url}: no answer within {self.settings.timeout_seconds}s", True) from exc
+            raise FetchError("connection", f"{url}: {exc.reason}", True) from exc
+        except (http.client.HTTPException, ConnectionError, OSError) as exc:
+            raise FetchError("connection", f"{url}: {exc.__class__.__name__}: {exc}", True) from exc
+
+    def get(self, url: str, max_bytes: int = 5 * 1024 * 1024, check_robots: bool = True,
+            retries: int | None = None) -> Response:
+        """A small document (index page, robots.txt) read into memory."""
+        if check_robots and not self.allowed_by_robots(url):
+            raise FetchError("robots_disallowed", url)
+
+        def once() -> Response:
+            raw = self._open(url, {"Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"})
+            if isinstance(raw, Response):
+                return raw
+            with raw:
+                try:
+                    body = _read_capped(raw, max_bytes, time.monotonic() + self.settings.max_seconds, url)
+                except FetchError:
+                    raise
+                except (socket.timeout, TimeoutError) as exc:
+                    raise FetchError("timeout", f"{url}: read timed out", True) from exc
+                except (http.client.HTTPException, ConnectionError, OSError) as exc:
+                    raise FetchError("connection", f"{url}: {exc}", True) from exc
+                return Response(raw.status, raw.geturl(), dict(raw.headers.items()), body)
+
+        return self._with_retries(url, once, retries)
+
+    def download(self, url: str, folder: Path, name: str, etag: str | None, last_modified: str | None) -> "Download":
+        """Stream a PDF into a temp file in `folder` (never bigger than the cap). The caller renames or removes it."""
+        if not self.allowed_by_robots(url):
+            raise FetchError("robots_disallowed", url)
+        headers = {"Accept": "application/pdf,*/*;q=0.5"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+
+        def once() -> Download:
+            raw = self._open(url, headers)
+            if isinstance(raw, Response):
+                return Download(url, 304, None, None, raw.headers.get("ETag", etag), last_modified, 0)
+            with raw:
+                return self._stream(url, raw, folder, name)
+
+        return self._with_retries(url, once)
+
+    def _stream(self, url: str, raw, folder: Path, name: str) -> "Download":
+        cap = self.settings.max_bytes
+        length = raw.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > cap:
+            raise FetchError("too_large", f"{url}: Content-Length {int(length)} bytes > cap {cap}")
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+        digest, size = hashlib.sha256(), 0
+        deadline = time.monotonic() + self.settings.max_seconds
+        try:
+            with os.fdopen(fd, "wb") as out:
+                head = b""
+                while True:
+                    if time.monotonic() > deadline:
+                        raise FetchError("timeout", f"{url}: download took longer than {self.settings.max_seconds}s", True)
+                    chunk = raw.read(CHUNK)
+                    if not chunk:
+                        break
+                    if len(head) < 1024:
+                        head += chunk[: 1024 - len(head)]
+                        if len(head) >= 1024 or b"%PDF-" in head:
+                            _check_pdf_head(url, head, raw.headers.get("Content-Type", ""))
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError("too_large", f"{url}: more than {cap} bytes, download aborted")
+                    digest.update(chunk)
+                    out.write(chunk)
+                _check_pdf_head(url, head, raw.headers.get("Content-Type", ""))
+                if length and length.isdigit() and int(length) != size:
+                    raise FetchError("truncated", f"{url}: got {size} of {length} bytes", True)
+                out.flush()
+                os.fsync(out.fileno())
+        except (socket.timeout, TimeoutError) as exc:
+            _unlink(temp)
+            raise FetchError("timeout", f"{url}: read timed out after {size} bytes", True) from exc
+        except (http.client.HTTPException, ConnectionError) as exc:
+            _unlink(temp)
+            raise FetchError("connection", f"{url}: {exc.__class__.__name__} after {size} bytes", True) from exc
+        except BaseException:
+            _unlink(temp)
+            raise
+        return Download(url, 200, Path(temp), digest.hexdigest(), raw.headers.get("ETag"),
+                        raw.headers.get("Last-Modified"), size)
+
+
+def _check_pdf_head(url: str, head: bytes, content_type: str) -> None:
+    if b"%PDF-" not in head:
+        kind = "HTML" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
+        raise FetchError("not_pdf", f"{url}: {kind} (Content-Type {content_type or 'none'})")
+
+
+def _read_capped(raw, cap: int, deadline: float, url: str) -> bytes:
+    parts, size = [], 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError("timeout", f"{url}: took too long", True)
+        chunk = raw.read(CHUNK)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > cap:
+            raise FetchError("too_large", f"{url}: more than {cap} bytes")
+        parts.append(chunk)
+
+
+def _unlink(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+@dataclass
+class Download:
+    url: str
+    status: int  # 200 | 304
+    temp: Path | None
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    size: int
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []  # (href, rel)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("a", "link"):
+            values = dict(attrs)
+            if values.get("href"):
+                self.links.append((values["href"], (values.get("rel") or "").lower()))
+
+
+def page_links(html: str, base_url: str) -> list[tuple[str, str]]:
+    parser = _Links()
+    parser.feed(html)
+    result = []
+    for href, rel in parser.links:
+        absolute, _ = urllib.parse.urldefrag(urllib.parse.urljoin(base_url, href.strip()))
+        if absolute.startswith(("http://", "https://")):
+            result.append((absolute, rel))
+    return result
+
+
+def local_name(url: str) -> str:
+    """A stable file name per URL: readable stem from the URL path + a short hash of the whole URL."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+    stem = Path(path).name
+    stem = stem[:-4] if stem.lower().endswith(".pdf") else stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or "document"
+    return f"{stem}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}.pdf"
+
+
+@dataclass
+class FetchResult:
+    """What fetching one source did."""
+    found: int = 0
+    downloaded: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    blocked: int = 0
+    index_pages: int = 0
+    requests: int = 0
+    failures: list[dict] = field(default_factory=list)  # {url, reason, detail}
+    changed_paths: list[Path] = field(default_factory=list)
+    error: str | None = None  # the source itself could not be read
+
+
+def crawl(client: PoliteClient, source: Source, result: FetchResult) -> list[str]:
+    """Breadth-first over index pages up to max_depth pagination hops; returns PDF links in first-seen order."""
+    link_re = re.compile(source.link_pattern)
+    next_re = re.compile(source.next_pattern) if source.next_pattern else None
+    seen_pages = {source.index_url}
+    frontier = [source.index_url]
+    pdfs: dict[str, None] = {}
+    depth = 0
+    while frontier:
+        next_frontier = []
+        for page in frontier:
+            if result.index_pages >= source.settings.max_index_pages:
+                break
+            try:
+                response = client.get(page)
+            except FetchError as exc:
+                if page == source.index_url:
+                    raise
+                result.failures.append({"url": page, "reason": f"index_{exc.reason}", "detail": exc.detail})
+                continue
+            result.index_pages += 1
+            charset = re.search(r"charset=([\w-]+)", response.headers.get("Content-Type", ""))
+            try:
+                html = response.body.decode(charset.group(1) if charset else "utf-8", errors="replace")
+            except LookupError:
+                html = response.body.decode("utf-8", errors="replace")
+            for url, rel in page_links(html, response.url):
+                if not client.host_allowed(url):
+                    continue
+                if link_re.search(url):
+                    pdfs.setdefault(url)
+                elif ("next" in rel.split() or (next_re and next_re.search(url))) and url not in seen_pages:
+                    seen_pages.add(url)
+                    next_frontier.append(url)
+        depth += 1
+        if depth > source.settings.max_depth:
+            break
+        frontier = next_frontier
+    return list(pdfs)
+
+
+def fetch_http_source(con: duckdb.DuckDBPyConnection, source: Source, log: Callable[[str], None] = lambda m: None,
+                      sleep: Callable[[float], None] = time.sleep) -> FetchResult:
+    """Crawl a source and download new or changed PDFs into raw_dir/<source>/ (temp file, fsync, rename)."""
+    ensure_fetch_state(con)
+    result = FetchResult()
+    folder = source.raw_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # left by a killed run
+        _unlink(stale)
+    host = (urllib.parse.urlsplit(source.index_url).hostname or "").lower()
+    client = PoliteClient(source.settings, {host, *source.allowed_hosts}, sleep)
+    try:
+        urls = crawl(client, source, result)
+    except FetchError as exc:
+        result.error = f"{exc.reason}: {exc.detail}"
+        result.requests = client.requests
+        return result
+    result.found = len(urls)
+    log(f"{source.name}: {len(urls)} PDF links on {result.index_pages} index pages")
+    for url in urls:
+        _fetch_one(con, client, source, url, result)
+    result.requests = client.requests
+    return result
+
+
+def _fetch_one(con, client: PoliteClient, source: Source, url: str, result: FetchResult) -> None:
+    row = con.execute("SELECT etag, last_modified, sha256, local_path FROM fetch_state WHERE url = ?", [url]).fetchone()
+    etag, last_modified, old_sha, old_path = row if row else (None, None, None, None)
+    if old_path and not Path(old_path).exists():  # the file went away: ask unconditionally
+        etag = last_modified = None
+    target = source.raw_dir / local_name(url)
+    try:
+        download = client.download(url, source.raw_dir, target.name, etag, last_modified)
+    except FetchError as exc:
+        if exc.reason == "robots_disallowed":
+            result.blocked += 1
+        else:
+            result.failures.append({"url": url, "reason": exc.reason, "detail": exc.detail})
+        _upsert(con, url, source.name, status="failed", reason=exc.reason, detail=exc.detail)
+        return
+    if download.status == 304:
+        result.unchanged += 1
+        _upsert(con, url, source.name, status="unchanged", etag=download.etag)
+        return
+    sha = download.sha256
+    keep = {"etag": download.etag, "last_modified": download.last_modified, "sha256": sha}
+    if sha == old_sha and old_path and Path(old_path).exists():  # server ignores conditional requests
+        _unlink(download.temp)
+        result.unchanged += 1
+        _upsert(con, url, source.name, status="unchanged", **keep)
+        return
+    same = con.execute("SELECT local_path FROM fetch_state WHERE sha256 = ? AND url <> ? AND local_path IS NOT NULL",
+                       [sha, url]).fetchall()
+    existing = next((p for (p,) in same if Path(p).exists()), None)
+    if existing:  # the same bytes under another URL: store and ingest them once
+        _unlink(download.temp)
+        result.duplicates += 1
+        _upsert(con, url, source.name, status="duplicate", local_path=existing, fetched=True, **keep)
+        return
+    os.replace(download.temp, target)
+    _fsync_dir(target.parent)
+    # other URLs that shared the bytes this file held must fetch their own copy next time
+    con.execute("UPDATE fetch_state SET etag = NULL, last_modified = NULL, local_path = NULL "
+                "WHERE local_path = ? AND url <> ? AND sha256 IS DISTINCT FROM ?", [str(target), url, sha])
+    result.downloaded += 1
+    result.changed_paths.append(target)
+    _upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _upsert(con, url: str, source: str, status: str, reason: str | None = None, detail: str | None = None,
+            fetched: bool = False, **values) -> None:
+    """Insert or update one fetch_state row; failures keep the last good etag/sha/local_path."""
+    stamp = now()
+    con.execute("INSERT INTO fetch_state (url, source, status, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [url, source, status, stamp])
+    sets = {"source": source, "status": status, "reason": reason, "detail": detail, "checked_at": stamp, **values}
+    if fetched:
+        sets["fetched_at"] = stamp
+    con.execute(f"UPDATE fetch_state SET {', '.join(f'{k} = ?' for k in sets)} WHERE url = ?", [*sets.values(), url])
+
+
+def pending_files(con: duckdb.DuckDBPyConnection, source: str) -> list[Path]:
+    """Downloaded files of a source whose bytes are not in `documents` yet (and did not already fail to ingest)."""
+    ensure_fetch_state(con)
+    rows = con.execute("""
+        SELECT DISTINCT f.local_path FROM fetch_state f
+        WHERE f.source = ? AND f.local_path IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = f.sha256)
+          AND NOT EXISTS (SELECT 1 FROM ingest_errors e WHERE e.source_path = f.local_path AND e.sha256 = f.sha256)
+        ORDER BY 1""", [source]).fetchall()
+    return [Path(p) for (p,) in rows if Path(p).exists()]
+
+
+def failure_reasons(failures: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for failure in failures:
+        counts[failure["reason"]] = counts.get(failure["reason"], 0) + 1
+    return counts
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,159 @@
+"""`minutes nightly` end to end in subprocesses: clean run, re-run, changed PDF, concurrent run, SIGKILL + re-run."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import build_minutes_site, minutes_command, run_minutes, write_config
+
+from pipeline.ingest.fetch import local_name
+
+COUNT_SQL = """SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM meetings),
+                      (SELECT count(*) FROM agenda_items), (SELECT count(*) FROM decisions),
+                      (SELECT count(*) FROM documents d WHERE NOT EXISTS
+                          (SELECT 1 FROM meetings m WHERE m.doc_id = d.doc_id))"""
+
+
+def query(db: Path, sql: str, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def nightly(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_minutes("nightly", "--config", "sources.toml", "--db", "w.duckdb", "--workers", "1", *extra, cwd=workdir)
+
+
+@pytest.fixture(scope="module")
+def clean(site, tmp_path_factory):
+    """One clean run against the test site; later tests compare with its counts."""
+    build_minutes_site(site)
+    site.reset()
+    workdir = tmp_path_factory.mktemp("clean")
+    write_config(workdir / "sources.toml", site, Path("raw"))
+    result = nightly(workdir)
+    return workdir, result, query(workdir / "w.duckdb", COUNT_SQL)[0]
+
+
+def test_clean_run_ingests_every_good_pdf_and_records_the_run(clean):
+    workdir, result, counts = clean
+    assert result.returncode == 0, result.stdout + result.stderr  # single broken files do not fail the run
+    assert counts[0] == 4 and counts[4] == 0  # 4 distinct PDFs, each with its meeting
+    assert "run 1: partial" in result.stdout
+    run = query(workdir / "w.duckdb", "SELECT status, ended_at IS NOT NULL, downloaded, ingested FROM runs")
+    assert run == [("partial", True, 4, 4)]
+    row = query(workdir / "w.duckdb", "SELECT found, downloaded, duplicates, blocked, ingested, skipped, failed, "
+                                      "reasons FROM run_sources")[0]
+    assert row[:7] == (11, 4, 1, 1, 4, 0, 5)
+    assert json.loads(row[7]) == {"http_404": 1, "not_pdf": 1, "timeout": 1, "too_large": 2}
+    # the files sit under raw/<source>/ and the warehouse points at them
+    paths = {r[0] for r in query(workdir / "w.duckdb", "SELECT source_path FROM documents")}
+    assert all(p.startswith("raw/testkommune/") and (workdir / p).exists() for p in paths)
+    check = run_minutes("check", "--db", "w.duckdb", cwd=workdir)
+    assert check.returncode == 0, check.stdout
+    listing = run_minutes("runs", "--db", "w.duckdb", cwd=workdir)
+    assert listing.returncode == 0 and "partial" in listing.stdout
+    detail = run_minutes("runs", "--db", "w.duckdb", "--run", "1", cwd=workdir)
+    assert "missing.pdf" in detail.stdout and "http_404" in detail.stdout
+
+
+def test_rerun_downloads_nothing_then_a_changed_pdf_replaces_its_old_version(site, clean):
+    workdir, _, counts = clean
+    site.reset()
+    again = nightly(workdir)
+    assert again.returncode == 0, again.stdout + again.stderr
+    row = query(workdir / "w.duckdb", "SELECT downloaded, unchanged, ingested FROM run_sources WHERE run_id = 2")[0]
+    assert row == (0, 5, 0)
+    pdf_hits = [h for h in site.hits if h.path.startswith(("/files/east", "/files/agenda", "/files/flaky", "/mirror"))]
+    assert pdf_hits and all(h.status == 304 for h in pdf_hits)
+    assert query(workdir / "w.duckdb", COUNT_SQL)[0] == counts
+
+    url = f"{site.base}/files/east-0006.pdf"
+    path = f"raw/testkommune/{local_name(url)}"
+    old_doc = query(workdir / "w.duckdb", "SELECT doc_id FROM documents WHERE source_path = ?", [path])
+    changed = (workdir / path).read_bytes() + b"\n%revised by the municipality\n"
+    site.routes["/files/east-0006.pdf"] = site.static(changed)
+    third = nightly(workdir)
+    assert third.returncode == 0, third.stdout + third.stderr
+    row = query(workdir / "w.duckdb", "SELECT downloaded, ingested FROM run_sources WHERE run_id = 3")[0]
+    assert row == (1, 1)
+    new_doc = query(workdir / "w.duckdb", "SELECT doc_id FROM documents WHERE source_path = ?", [path])
+    assert len(new_doc) == 1 and new_doc != old_doc
+    assert query(workdir / "w.duckdb", COUNT_SQL)[0] == counts  # replaced, not added
+    assert run_minutes("check", "--db", "w.duckdb", cwd=workdir).returncode == 0
+
+
+def _lines(stream, sink: queue.Queue) -> None:
+    for line in stream:
+        sink.put(line)
+    sink.put(None)
+
+
+def test_sigkill_mid_ingest_then_rerun_completes_the_work(site, clean, tmp_path):
+    _, _, clean_counts = clean
+    build_minutes_site(site)
+    site.reset()
+    write_config(tmp_path / "sources.toml", site, Path("raw"))
+    process = subprocess.Popen([*minutes_command(), "nightly", "--config", "sources.toml", "--db", "w.duckdb",
+                                "--workers", "2"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
+    seen = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = lines.get(timeout=deadline - time.monotonic())
+            assert line is not None, "".join(seen)
+            seen.append(line)
+            if line.startswith("  ingested "):  # loading has started
+                break
+        else:
+            pytest.fail("never started ingesting:\n" + "".join(seen))
+
+        # a second run while the first one holds the lock: refused at once, distinct exit code
+        started = time.monotonic()
+        second = run_minutes("nightly", "--config", "sources.toml", "--db", "w.duckdb", cwd=tmp_path)
+        assert second.returncode == 75, second.stdout + second.stderr
+        assert f"pid={process.pid}" in second.stderr
+        assert time.monotonic() - started < 15
+
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+    # the extraction workers die with their parent (PR_SET_PDEATHSIG), so nothing keeps running
+    for _ in range(50):
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("worker processes outlived the killed run")
+
+    # what the kill left behind is consistent: whole documents only
+    partial = query(tmp_path / "w.duckdb", COUNT_SQL)[0]
+    assert partial[4] == 0 and partial[0] < clean_counts[0] or partial[0] == clean_counts[0]
+    assert run_minutes("check", "--db", "w.duckdb", cwd=tmp_path).returncode == 0
+
+    rerun = nightly(tmp_path)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert query(tmp_path / "w.duckdb", COUNT_SQL)[0] == clean_counts
+    assert run_minutes("check", "--db", "w.duckdb", cwd=tmp_path).returncode == 0
+    statuses = query(tmp_path / "w.duckdb", "SELECT run_id, status FROM runs ORDER BY run_id")
+    assert statuses == [(1, "crashed"), (2, "partial")]
+    assert not list((tmp_path / "raw" / "testkommune").glob("*.part"))
