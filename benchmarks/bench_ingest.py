@@ -31,8 +31,10 @@ from pathlib import Path
 CORPUS = [Path("/work/shared/corpus/public"), Path("/work/shared/corpus/greve")]
 
 
-def make_inputs(target: Path, count: int, corpus: list[Path]) -> list[Path]:
+def make_inputs(target: Path, count: int, corpus: list[Path], smallest: int | None = None) -> list[Path]:
     originals = sorted(p for folder in corpus if folder.is_dir() for p in folder.glob("*.pdf"))
+    if smallest:
+        originals = sorted(sorted(originals, key=lambda p: (p.stat().st_size, p.name))[:smallest])
     if not originals:
         raise SystemExit(f"no PDFs under {', '.join(map(str, corpus))}")
     target.mkdir(parents=True, exist_ok=True)
@@ -127,6 +129,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to measure")
     parser.add_argument("--workdir", type=Path, default=None, help="where the copies and warehouses go (default: temp)")
     parser.add_argument("--corpus", type=Path, nargs="+", default=CORPUS)
+    parser.add_argument("--smallest", type=int, default=None,
+                        help="copy only the K smallest corpus PDFs (a shorter run with as many files)")
     parser.add_argument("--no-plumber", action="store_true", help="skip the bare pdfplumber loop")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -140,7 +144,7 @@ def main() -> None:
         return
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
-    files = make_inputs(workdir / "pdfs", args.files, args.corpus)
+    files = make_inputs(workdir / "pdfs", args.files, args.corpus, args.smallest)
     list_file = workdir / "files.txt"
     list_file.write_text("\n".join(map(str, files)) + "\n")
     size_mb = sum(p.stat().st_size for p in files) / 2**20
@@ -149,14 +153,18 @@ def main() -> None:
     results = []
     if not args.no_plumber:
         results.append(measure("pdfplumber", list_file, None, 1))
-        print(f"  pdfplumber loop done in {results[-1]['seconds']:.1f}s", flush=True)
+        r = results[-1]
+        print(f"  pdfplumber loop: {r['seconds']:.1f}s, {r['pages']} pages, {r['pages'] / r['seconds']:.2f} pages/s",
+              flush=True)
     rerun = None
     for workers in args.workers:
         db = workdir / f"bench-w{workers}.duckdb"
         for stale in workdir.glob(f"bench-w{workers}.duckdb*"):
             stale.unlink()
         results.append(measure("ingest", list_file, db, workers))
-        print(f"  ingest with {workers} workers done in {results[-1]['seconds']:.1f}s", flush=True)
+        r = results[-1]
+        print(f"  ingest with {workers} workers: {r['seconds']:.1f}s, {r['pages']} pages, "
+              f"{r['pages'] / r['seconds']:.2f} pages/s, peak tree {r['tree_peak_mb']:.0f} MB", flush=True)
         if workers == args.workers[-1]:
             rerun = measure("ingest", list_file, db, workers)
             rerun["mode"] = "re-run (nothing new)"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-DEFAULT_DB = Path("data/warehouse/minutes.duckdb")  # same as pipeline.warehouse.db.DEFAULT_DB
-DEFAULT_CONFIG = Path("sources.toml")
+from pipeline.ingest.sources import DEFAULT_CONFIG
+from pipeline.warehouse.db import DEFAULT_DB
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
                          show_default=True, help="DuckDB warehouse file.")
@@ -55,7 +55,12 @@ def nightly(config_path: Path, db_path: Path, workers: int | None, progress: boo
             click.echo(message)
             sys.stdout.flush()
 
-        con = connect(db_path)
+        import duckdb
+
+        try:
+            con = connect(db_path)
+        except duckdb.IOException as exc:  # e.g. `minutes ingest` or another writer has the file open
+            raise click.ClickException(f"cannot open the warehouse for writing: {exc}")
         try:
             summary = run_nightly(con, config, workers=workers, progress=progress and sys.stderr.isatty(), log=log)
             _print_summary(summary)

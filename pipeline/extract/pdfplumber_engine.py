@@ -17,6 +17,29 @@ _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique", re.IGNORECASE)
 
 
+def _has_doubled_chars(chars: list[dict]) -> bool:
+    """Faux bold prints each glyph twice at (almost) the same spot; dedupe_chars is slow, so only
+    pages that show this pay for it."""
+    seen = set()
+    doubled = 0
+    for char in chars:
+        key = (char["text"], round(char["x0"]), round(char["top"]))
+        if key in seen:
+            doubled += 1
+            if doubled > 3:
+                return True
+        seen.add(key)
+    return False
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """pdfplumber wraps pdfminer's errors in PdfminerException; find the original."""
+    for candidate in (exc.args[0] if exc.args else None, exc.__cause__, exc.__context__):
+        if isinstance(candidate, BaseException):
+            return candidate
+    return exc
+
+
 def _line_from_chars(page_number: int, raw: dict) -> Line:
     chars = [c for c in raw["chars"] if c["text"].strip()]
     fonts = Counter(c["fontname"] for c in chars)
@@ -36,6 +59,17 @@ def _line_from_chars(page_number: int, raw: dict) -> Line:
     )
 
 
+def _classify(exc: BaseException, where: str) -> ExtractionError:
+    original = _unwrap(exc)
+    name = original.__class__.__name__
+    if isinstance(original, (PDFPasswordIncorrect, PDFEncryptionError)) or "encrypt" in str(original).lower() \
+            or "password" in name.lower():
+        return ExtractionError("encrypted", f"{where}: the PDF is encrypted ({name})")
+    if isinstance(original, (PDFSyntaxError, PSEOF)):
+        return ExtractionError("truncated", f"{where}: broken structure ({name}: {original})")
+    return ExtractionError("unreadable", f"{where}: {name}: {original}")
+
+
 class PdfplumberExtractor:
     """Reads every page with pdfplumber, deduplicating faux-bold doubled characters."""
 
@@ -44,30 +78,20 @@ class PdfplumberExtractor:
     def extract(self, path: Path, sha256: str) -> ExtractedDocument:
         try:
             pdf = pdfplumber.open(path)
-        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-            raise ExtractionError("encrypted", f"the PDF is encrypted and cannot be read ({exc.__class__.__name__})")
-        except (PDFSyntaxError, PSEOF) as exc:
-            raise ExtractionError("truncated", f"the PDF structure is broken ({exc.__class__.__name__}: {exc})")
         except Exception as exc:  # pdfminer raises many kinds on damaged files
-            raise ExtractionError("unreadable", f"{exc.__class__.__name__}: {exc}")
+            raise _classify(exc, "the PDF cannot be opened")
         pages: list[Page] = []
         try:
             for index, page in enumerate(pdf.pages, start=1):
-                clean = page.dedupe_chars()
+                clean = page.dedupe_chars() if _has_doubled_chars(page.chars) else page
                 raw_lines = clean.extract_text_lines(return_chars=True, strip=True)
                 lines = [_line_from_chars(index, raw) for raw in raw_lines if raw["text"].strip()]
                 has_text = bool(lines) or not page.images
                 pages.append(Page(number=index, width=float(page.width), height=float(page.height),
                                   lines=lines, has_text_layer=has_text))
                 page.flush_cache()
-        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-            raise ExtractionError("encrypted", f"the PDF is encrypted ({exc.__class__.__name__})")
-        except (PDFSyntaxError, PSEOF) as exc:
-            raise ExtractionError("truncated", f"page {len(pages) + 1} cannot be read ({exc.__class__.__name__}: {exc})")
-        except ExtractionError:
-            raise
         except Exception as exc:
-            raise ExtractionError("unreadable", f"page {len(pages) + 1}: {exc.__class__.__name__}: {exc}")
+            raise _classify(exc, f"page {len(pages) + 1} cannot be read")
         finally:
             pdf.close()
         if not pages:

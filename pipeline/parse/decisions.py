@@ -6,11 +6,11 @@ import re
 from pipeline.model import ProtocolNote, Votes
 
 # Cues in Danish as printed; each maps to an outcome. Order of checks matters (see classify_outcome).
-_REJECTED = re.compile(r"\bikke\s+(?:blev\s+)?(?:godkend|anbefal|tiltr|vedtag)|\bforkast|\bafvis|\bafvist|"
+_REJECTED = re.compile(r"\bikke\s+(?:blev\s+)?(?:godkend|anbefal|tiltr|vedtag)|\bforkast|\bafvist\b|\bafvises\b|"
                        r"\bblev\s+ikke\s+(?:godkendt|vedtaget|anbefalet)|\bnedstemt")
 _POSTPONED = re.compile(r"\budsat\b|\budsættes\b|\budsætter\b|\budskudt|\budskydes|\bpunktet\s+blev\s+udsat")
 _WITH_CHANGES = re.compile(r"\bmed\s+(?:den|de|denne|disse|følgende)\s+(?:ændring|ændringer|tilføjelse|tilføjelser|"
-                           r"bemærkning|bemærkninger|justering|justeringer|præcisering)|,?\s*med\s+følgende\s+ændring")
+                           r"bemærkning|bemærkninger|justering|justeringer)|,?\s*med\s+følgende\s+ændring")
 _NOTED = re.compile(r"til\s+efterretning|\btog\s+orienteringen\b|\borienteringen\s+blev\s+modtaget")
 _DISCUSSED = re.compile(r"\bdrøft(?:et|ede|es|elsen|else)\b|\bblev\s+drøftet")
 _APPROVED = re.compile(r"\bgodkend(?:t|te|tes|es|er|e|elsen|else)?\b|\banbefal(?:es|er|ede|et)\b|\btiltr(?:å|aa)dt|\btiltræde|"
@@ -36,7 +36,7 @@ def classify_outcome(text: str | None) -> str:
         return "rejected"
     if _POSTPONED.search(main):
         return "postponed"
-    if _WITH_CHANGES.search(main) and (_APPROVED.search(main) or _NOTED.search(main)):
+    if _WITH_CHANGES.search(main) and _APPROVED.search(main) and not _NOTED.search(main):
         return "approved_with_changes"
     cues = []
     for outcome, pattern in (("noted", _NOTED), ("discussed", _DISCUSSED), ("approved", _APPROVED)):

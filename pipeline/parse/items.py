@@ -14,7 +14,7 @@ from pipeline.parse.dates import parse_danish_date
 from pipeline.parse.structure import ItemHeading, RawSection, closed_flag, split_sections
 
 _LEAD_IN = re.compile(
-    r"^(?:.{0,160}?\b(?:indstiller|indstillede|indstilles|foreslår)\b(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,80}?)?"
+    r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b,?(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,120}?)?"
     r"|det\s+indstilles)\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)|\d{1,2}\.\s|$)", re.IGNORECASE | re.DOTALL)
 _ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
 _ATTACHMENT_PREFIX = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*)", re.IGNORECASE)
@@ -48,6 +48,8 @@ def _attachments(sections: list[RawSection]) -> list[str]:
         lines = [l for l in section.lines if l.text.strip()]
         if not lines:
             continue
+        indent = lines[0].x0
+        lines = lines[:next((k for k, l in enumerate(lines) if l.x0 < indent - 10), len(lines))]
         right = max(l.x1 for l in lines)
         current: list[str] = []
         previous: Line | None = None

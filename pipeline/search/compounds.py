@@ -8,7 +8,7 @@ normalised column and into the query, so "frivilligfest" also finds "fest for de
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from pipeline.search.text import STOPWORDS
 
@@ -17,21 +17,37 @@ MIN_PART = 4
 NOT_TAILS = frozenset({"else", "elsen", "elser", "ingen", "inger", "ning", "ningen", "heden", "ende", "ende",
                        "erne", "ene", "ighed", "isk", "iske", "sk"})
 MIN_WORD = 7
+LEXICON_PART = 5
 # Endings an inflected last part may carry beyond a vocabulary word ("festen" -> "fest").
 TAIL_ENDINGS = ("", "en", "et", "er", "erne", "ene", "e", "s", "ens", "ets", "ernes", "ne", "n", "r", "t")
 _STOP = frozenset(STOPWORDS)
+# Danish Snowball suffixes (step 1 and 3) that a stem may carry.
+STEM_SUFFIXES = frozenset("""
+hed ethed ered e erede ende erende ene erne ere en heden eren er heder erer heds es endes erendes enes ernes
+eres ens hedens erens ers ets erets et eret s t lig elig ig els else elsen elser elses løst
+""".split()) | {""}
+
+
+INFLECTED = ("e", "en", "et", "er", "ne", "erne", "ene", "ens", "ets", "s", "n", "r")
 
 
 class CompoundSplitter:
     """Splits words into known corpus words. `vocab` maps word -> corpus frequency."""
 
-    def __init__(self, vocab: Mapping[str, int], min_freq: int = 1):
+    def __init__(self, vocab: Mapping[str, int], min_freq: int = 1, stems: Iterable[str] = (),
+                 lexicon: Iterable[str] = ()):
         self.vocab = {w: f for w, f in vocab.items()
                       if f >= min_freq and len(w) >= MIN_PART and w not in _STOP and not w.isdigit()}
+        # Snowball stems of the corpus words: a part whose stem is a corpus stem counts as known
+        # ("nedsættelse" via "nedsættes", both stem "nedsæt").
+        self.stems = {s for s in stems if len(s) >= MIN_PART and s not in _STOP}
+        # Optional general Danish word list (spaCy's lemma table) for parts a small corpus never shows
+        # alone ("regulativ" in "vandløbsregulativ"); such parts must be at least LEXICON_PART long.
+        self.lexicon = frozenset(w for w in lexicon if len(w) >= LEXICON_PART and w.isalpha() and w not in _STOP)
         self._split = lru_cache(maxsize=200_000)(self._split_uncached)
 
     def _freq(self, word: str) -> int:
-        return self.vocab.get(word, 0)
+        return self.vocab.get(word, 0) or (1 if word in self.lexicon else 0)
 
     def _head(self, head: str) -> str | None:
         """The vocabulary word a first part stands for, allowing a linking s/e or a dropped final e."""
@@ -39,11 +55,21 @@ class CompoundSplitter:
             return head
         if self._freq(head + "e"):
             return head + "e"
+        if any(self._freq(head + e) for e in INFLECTED[1:]):
+            return head
         if len(head) > MIN_PART and head[-1] in "se" and self._freq(head[:-1]):
             return head[:-1]
         return None
 
     def _tail(self, tail: str) -> str | None:
+        if tail in NOT_TAILS:
+            return None
+        # the bare part only occurs inflected in the corpus ("regulativ" seen as "regulativet")
+        if len(tail) >= MIN_PART and (any(self._freq(tail + e) for e in INFLECTED)
+                                      or any(self._freq(tail + tail[-1] + e) for e in ("e", "en", "er", "erne"))):
+            return tail
+        if self._stem_known(tail):
+            return tail
         for ending in TAIL_ENDINGS:
             if ending and not tail.endswith(ending):
                 continue
@@ -53,6 +79,18 @@ class CompoundSplitter:
             if len(base) >= MIN_PART and self._freq(base):
                 return base
         return None
+
+    def _stem_known(self, part: str) -> bool:
+        """Does `part` look like a corpus stem plus a Snowball suffix (or a doubled consonant and one)?"""
+        if not self.stems:
+            return False
+        for cut in range(len(part), MIN_PART - 1, -1):
+            stem, rest = part[:cut], part[cut:]
+            if stem not in self.stems:
+                continue
+            if rest in STEM_SUFFIXES or (rest[:1] == stem[-1:] and rest[1:] in STEM_SUFFIXES):
+                return True
+        return False
 
     def split(self, word: str) -> tuple[str, ...]:
         """Parts of `word` (at least two), or () when it is not a compound of known words."""

@@ -77,7 +77,11 @@ def _build(con) -> None:
         FROM (SELECT unnest(regexp_extract_all(fulltext, '{WORD_SQL}')) AS word FROM search_items)
         GROUP BY word""").fetchall()
     vocab = {w: f for w, f in vocab_rows}
-    splitter = CompoundSplitter(vocab)
+    stems = {r[0] for r in con.execute("SELECT DISTINCT stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)",
+                                        [list(vocab)]).fetchall()}
+    from pipeline.search.inflections import lexicon
+
+    splitter = CompoundSplitter(vocab, stems=stems, lexicon=lexicon())
     words, freqs, skels, parts_col = [], [], [], []
     extra_words, extra_values = [], []
     for word, freq in vocab.items():

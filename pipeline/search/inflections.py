@@ -10,14 +10,21 @@ from functools import lru_cache
 
 @lru_cache(maxsize=1)
 def lemma_table():
-    """spaCy's Danish lookup lemma table from the saved pipeline (None if it cannot be loaded)."""
+    """spaCy's Danish lookup lemma table (a spaCy `Table`: `.get(word)` hashes the string), or None."""
     try:
         from pipeline.parse.nlp import load_pipeline
 
         nlp = load_pipeline()
-        return dict(nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup").items())
+        return nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     except Exception:  # pragma: no cover - search still works on stems alone
         return None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> frozenset[str]:
+    """Danish base forms (the lemma table's values): a general word list for compound splitting."""
+    table = lemma_table()
+    return frozenset(v for v in table.values() if isinstance(v, str)) if table is not None else frozenset()
 
 
 def lemma(word: str) -> str:

@@ -48,7 +48,7 @@ def get_vocabulary(con) -> Vocabulary:
 
 
 def _load(con) -> Vocabulary:
-    from pipeline.search.inflections import lemma_table
+    from pipeline.search.inflections import lemma_table, lexicon
     from pipeline.search.text import STOPWORDS
 
     freq, stem, parts, by_skeleton = {}, {}, {}, defaultdict(list)
@@ -68,5 +68,5 @@ def _load(con) -> Vocabulary:
     stop = set(STOPWORDS)
     choices = [w for w in freq if len(w) >= 4 and w.isalpha() and w not in stop]
     return Vocabulary(freq=freq, stem=stem, parts=parts, by_skeleton=dict(by_skeleton), terms=terms,
-                      lemma_of=lemma_of, by_lemma=dict(by_lemma), splitter=CompoundSplitter(freq),
+                      lemma_of=lemma_of, by_lemma=dict(by_lemma), splitter=CompoundSplitter(freq, stems=set(stem.values()), lexicon=lexicon()),
                       typo_choices=choices)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -225,14 +224,3 @@ def minutes_command() -> list[str]:
 
 def run_minutes(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([*minutes_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def fresh_dir(tmp_path: Path) -> Path:
-    return tmp_path
-
-
-def copy_fixture(name: str, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(FIXTURES / f"{name}.pdf", target)
-    return target
