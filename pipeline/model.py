@@ -123,6 +123,14 @@ class Absence:
 
 
 @dataclass
+class Substitute:
+    """'Y mødte som stedfortræder for X': Y sat in for member X."""
+
+    name: str
+    substitute_for: str
+
+
+@dataclass
 class Item:
     number: int | None
     title: str
@@ -150,6 +158,7 @@ class Meeting:
     location: str | None = None
     members: list[str] = field(default_factory=list)
     absent: list[Absence] = field(default_factory=list)
+    substitutes: list[Substitute] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
     unassigned_pages: list[int] = field(default_factory=list)

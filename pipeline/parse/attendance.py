@@ -61,6 +61,22 @@ def split_absence(text: str, members: list[str]) -> list[Absence]:
     return absences
 
 
+_SUBSTITUTE = re.compile(
+    r"(?P<sub>[A-ZÆØÅ][\w.\- ]+?)(?:\s*\([A-ZÆØÅ]{1,2}\))?\s+(?:mødte|deltog|indkaldt|var\s+indkaldt)\s+som\s+"
+    r"(?:stedfortræder|suppleant)\s+for\s+(?P<for>[A-ZÆØÅ][\w.\- ]+?)(?:\s*\([A-ZÆØÅ]{1,2}\))?(?=[.,;]|\s*$)")
+_SUBSTITUTE_LABEL = re.compile(r"^(?:stedfortræder|suppleant)e?r?\s*:\s*(?P<sub>[A-ZÆØÅ][\w.\- ]+?)(?:\s*\([A-ZÆØÅ]{1,2}\))?"
+                               r"\s+for\s+(?P<for>[A-ZÆØÅ][\w.\- ]+?)(?:\s*\([A-ZÆØÅ]{1,2}\))?\.?$", re.IGNORECASE)
+
+
+def find_substitutes(text: str) -> list[tuple[str, str]]:
+    """(substitute, member) pairs: 'Y mødte som stedfortræder for X', 'Stedfortræder: Y for X'."""
+    found = [(m.group("sub").strip(), m.group("for").strip()) for m in _SUBSTITUTE.finditer(text)]
+    label = _SUBSTITUTE_LABEL.match(text.strip())
+    if label:
+        found.append((label.group("sub").strip(), label.group("for").strip()))
+    return found
+
+
 def match_member(name: str, members: list[str], threshold: float = 85.0) -> str:
     """The member list's spelling of `name` when one is close enough (rapidfuzz), else `name`."""
     if not members:

@@ -8,7 +8,8 @@ from rapidfuzz import fuzz
 
 from pipeline.extract import join_lines
 from pipeline.model import Absence, Line, Meeting
-from pipeline.parse.attendance import split_absence, split_names
+from pipeline.model import Substitute
+from pipeline.parse.attendance import find_substitutes, match_member, split_absence, split_names
 from pipeline.parse.dates import parse_danish_date, parse_times
 from pipeline.parse.vocabulary import DOCUMENT_TYPE_WORDS, FRONT_LABELS
 
@@ -175,6 +176,12 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     for text in blocks.get("remarks", []):
         if re.search(r"deltog|forlod|ankom|fraværende|afbud", text, re.IGNORECASE):
             absences.extend(a for a in split_absence(text, meeting.members) if _is_member(a.name, meeting.members))
+    for line in front:
+        for substitute, member in find_substitutes(line.text):
+            member = match_member(member, meeting.members)
+            meeting.substitutes.append(Substitute(clean_sub(substitute), member))
+            if not any(a.name == member for a in absences):
+                absences.append(Absence(member, f"stedfortræder: {clean_sub(substitute)}"))
     merged: dict[str, Absence] = {}
     for absence in absences:
         if absence.name in merged:
@@ -182,6 +189,10 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
         else:
             merged[absence.name] = absence
     meeting.absent = list(merged.values())
+
+
+def clean_sub(name: str) -> str:
+    return re.sub(r"^(?:som\s+)?", "", name).strip()
 
 
 def _is_member(name: str, members: list[str]) -> bool:

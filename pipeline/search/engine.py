@@ -128,7 +128,7 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
                       WHERE {where} ORDER BY {order.replace('score DESC, ', '')} LIMIT ? OFFSET ?"""
             rows = con.execute(sql, params + [limit, offset]).fetchall()
     else:
-        rows = _ranked(con, plan, where, params, order, limit, offset)
+        rows = _ranked(con, plan, (where, params), params, sort, limit, offset)
 
     total = rows[0][-1] if rows else 0
     hits = [SearchHit(*row[:12], score=float(row[12] or 0.0)) for row in rows]
@@ -137,38 +137,43 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query, plan=plan)
 
 
-def _ranked(con, plan: QueryPlan, where: str, params: list, order: str, limit: int, offset: int):
-    subs = [c[0] for c in plan.clauses]
-    mains = [c[1] for c in plan.clauses]
-    termids = [c[2] for c in plan.clauses]
-    weights = [c[3] for c in plan.clauses]
-    parts = []
-    qparams: list = []
+def _ranked(con, plan: QueryPlan, filters: "Filters", params: list, sort: str, limit: int, offset: int):
+    """Score candidates from the impact postings, filter, take the top `limit`, then fetch their columns.
+
+    Late materialisation: only the sids and scores of all candidates are sorted; item columns are read for
+    the returned page only. `sid` follows meeting date, so it doubles as the date order.
+    """
+    parts, qparams = [], []
     if plan.clauses:
-        # termid IN (...) lets DuckDB skip every row group of search_postings that holds other terms
-        in_list = ", ".join(str(int(t)) for t in sorted(set(termids)))
-        parts.append(f"""SELECT q.sub, q.main, p.sid, max(q.w * p.impact) AS s
+        # termid IN (...) lets DuckDB skip every row group of search_postings that holds other terms;
+        # the ids are integers produced by our own vocabulary (int() cast), never user text.
+        in_list = ", ".join(str(int(t)) for t in sorted({c[2] for c in plan.clauses}))
+        parts.append(f"""SELECT p.sid, q.w * p.impact AS s, q.main
                          FROM search_postings p
-                         JOIN (SELECT unnest(?::INTEGER[]) AS sub, unnest(?::INTEGER[]) AS main,
-                                      unnest(?::INTEGER[]) AS termid, unnest(?::DOUBLE[]) AS w) q USING (termid)
-                         WHERE p.termid IN ({in_list})
-                         GROUP BY q.sub, q.main, p.sid""")
-        qparams += [subs, mains, termids, weights]
-    base_main = len(set(mains))
+                         JOIN (SELECT unnest(?::INTEGER[]) AS termid, unnest(?::DOUBLE[]) AS w,
+                                      unnest(?::INTEGER[]) AS main) q USING (termid)
+                         WHERE p.termid IN ({in_list})""")
+        qparams += [[c[2] for c in plan.clauses], [c[3] for c in plan.clauses], [c[1] for c in plan.clauses]]
+    base_main = len({c[1] for c in plan.clauses})
     for i, case in enumerate(plan.case_numbers):
-        parts.append(f"SELECT -1 - {i} AS sub, {base_main + i} AS main, sid, {CASE_SCORE} AS s "
-                     f"FROM search_items WHERE starts_with(case_number, ?)")
+        parts.append(f"SELECT sid, {CASE_SCORE} AS s, {base_main + i} AS main FROM search_items WHERE starts_with(case_number, ?)")
         qparams.append(case)
-    n_mains = max(1, plan.mains)
+    n_mains = float(max(1, plan.mains))
+    where, fparams = filters
+    join = f"JOIN search_items si USING (sid) WHERE {where}" if where != "TRUE" else ""
+    order = {"relevance": "score DESC, sid DESC", "date": "sid DESC", "date_asc": "sid ASC"}[sort]
+    # one aggregation: alternatives of a word add up (they rarely co-occur), coverage of the query's
+    # words (bitmask of `main`) scales the sum so items matching more of the query rank first
     sql = f"""
         WITH matched AS ({' UNION ALL '.join(parts)}),
-        scored AS (SELECT sid, sum(s) * (1 + count(DISTINCT main) / {float(n_mains)}) / 2 AS score
-                   FROM matched GROUP BY sid)
-        SELECT {HIT_COLUMNS}, scored.score, count(*) OVER () AS total
-        FROM scored JOIN search_items si USING (sid)
-        WHERE {where}
-        ORDER BY {order} LIMIT ? OFFSET ?"""
-    return con.execute(sql, qparams + params + [limit, offset]).fetchall()
+        scored AS (SELECT sid, sum(s) * (1 + bit_count(bit_or(1::BIGINT << main)) / {n_mains}) / 2 AS score
+                   FROM matched GROUP BY sid),
+        kept AS (SELECT scored.sid, scored.score FROM scored {join}),
+        page AS (SELECT sid, score, count(*) OVER () AS total FROM kept ORDER BY {order} LIMIT ? OFFSET ?)
+        SELECT {HIT_COLUMNS}, page.score, page.total
+        FROM page JOIN search_items si USING (sid)
+        ORDER BY {order.replace('score', 'page.score').replace('sid', 'si.sid')}"""
+    return con.execute(sql, qparams + fparams + [limit, offset]).fetchall()
 
 
 def _add_snippets(con, hits: list[SearchHit], plan: QueryPlan, vocab) -> None:

@@ -36,7 +36,7 @@ WITH body AS (
            string_agg(CASE WHEN kind = 'decision' THEN text END, chr(10) ORDER BY position) AS decision_sections
     FROM item_sections GROUP BY item_id
 )
-SELECT CAST(row_number() OVER (ORDER BY m.meeting_date, i.source_file, i.position) AS INTEGER) AS sid,
+SELECT CAST(row_number() OVER (ORDER BY m.meeting_date NULLS FIRST, i.source_file, i.position) AS INTEGER) AS sid,
        i.item_id, i.meeting_id, i.doc_id, i.source_file, i.number, i.position, i.title, i.closed,
        i.first_page, i.last_page, i.case_number, i.kle_group,
        m.municipality, m.committee, m.document_type, m.meeting_date,
@@ -57,6 +57,7 @@ def rebuild_index(con) -> None:
     from pipeline.warehouse.db import load_fts
 
     load_fts(con)
+    con.execute("SET enable_progress_bar = false")
     con.execute("BEGIN")
     try:
         _build(con)

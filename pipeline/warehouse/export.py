@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 EXPORT_TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
-                 "attachments", "members", "meeting_members", "meeting_absences", "attendance",
+                 "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
                  "parse_warnings", "ingest_errors")
 
 

@@ -13,6 +13,7 @@ FOREIGN_KEYS = [
     ("attachments", "item_id", "agenda_items", "item_id"),
     ("meeting_members", "meeting_id", "meetings", "meeting_id"),
     ("meeting_absences", "meeting_id", "meetings", "meeting_id"),
+    ("meeting_substitutes", "meeting_id", "meetings", "meeting_id"),
     ("attendance", "item_id", "agenda_items", "item_id"),
     ("attendance", "meeting_id", "meetings", "meeting_id"),
     ("parse_warnings", "doc_id", "documents", "doc_id"),

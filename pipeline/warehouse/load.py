@@ -33,7 +33,7 @@ def _delete_document(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
         items = [r[0] for r in con.execute("SELECT item_id FROM agenda_items WHERE meeting_id = ?", [mid]).fetchall()]
         for table in _CHILD_TABLES_BY_ITEM:
             con.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [items])
-        for table in ("attendance", "meeting_members", "meeting_absences", "agenda_items", "meetings"):
+        for table in ("attendance", "meeting_substitutes", "meeting_members", "meeting_absences", "agenda_items", "meetings"):
             con.execute(f"DELETE FROM {table} WHERE meeting_id = ?", [mid])
     con.execute("DELETE FROM parse_warnings WHERE doc_id = ?", [doc_id])
     con.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
@@ -86,13 +86,17 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
         con.execute("INSERT INTO meetings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [mid, doc_id, doc.source_file, meeting.municipality, meeting.committee, meeting.document_type,
                      meeting.meeting_date, meeting.start_time, meeting.end_time, meeting.location])
-        ids = member_ids(con, meeting.members + [a.name for a in meeting.absent if a.name not in meeting.members])
+        people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
+        ids = member_ids(con, list(dict.fromkeys(people)))
         if meeting.members:
             con.executemany("INSERT INTO meeting_members VALUES (?, ?, ?, ?)",
                             [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
         if meeting.absent:
             con.executemany("INSERT INTO meeting_absences VALUES (?, ?, ?, ?)",
                             [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
+        if meeting.substitutes:
+            con.executemany("INSERT INTO meeting_substitutes VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                            [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
         for item in meeting.items:
             _insert_item(con, mid, doc_id, doc.source_file, item, meeting, ids)
         if meeting.warnings:
@@ -134,7 +138,8 @@ def _insert_item(con, mid: str, doc_id: str, source_file: str, item: Item, meeti
     if item.attachments:
         con.executemany("INSERT INTO attachments VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                         [[iid, k, title] for k, title in enumerate(item.attachments)])
-    people = list(dict.fromkeys(meeting.members + [n for n in item.absent if n not in meeting.members]))
+    people = list(dict.fromkeys(meeting.members + [s.name for s in meeting.substitutes]
+                                + [n for n in item.absent if n not in meeting.members]))
     if people:
         con.executemany("INSERT INTO attendance VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         [[mid, iid, name, ids.get(name), "absent" if name in item.absent else "present"] for name in people])

@@ -111,6 +111,13 @@ CREATE TABLE IF NOT EXISTS meeting_absences (
     PRIMARY KEY (meeting_id, position)
 );
 
+CREATE TABLE IF NOT EXISTS meeting_substitutes (
+    meeting_id      VARCHAR NOT NULL,
+    name            VARCHAR NOT NULL,            -- the substitute who attended
+    substitute_for  VARCHAR NOT NULL,            -- the member they replaced
+    PRIMARY KEY (meeting_id, name)
+);
+
 CREATE TABLE IF NOT EXISTS attendance (
     meeting_id  VARCHAR NOT NULL,
     item_id     VARCHAR NOT NULL,

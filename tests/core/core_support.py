@@ -30,7 +30,7 @@ WAREHOUSE_STEMS = ["classic-0005", "capital-0008", "east-0006", "agenda-capital-
                    "greve-oekonomiudvalget-2022-01-10", "greve-social-og-handicapudvalget-2022-01-10"]
 
 TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
-          "attachments", "members", "meeting_members", "meeting_absences", "attendance",
+          "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
           "parse_warnings", "ingest_errors")
 
 

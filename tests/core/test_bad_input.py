@@ -106,8 +106,6 @@ def test_encrypted_file_recorded(mixed_batch):
     assert outcome.status == "failed"
 
 
-@pytest.mark.xfail(strict=True, reason="pdfplumber wraps pdfminer's PDFPasswordIncorrect in PdfminerException, "
-                                       "so PdfplumberExtractor records 'unreadable' instead of 'encrypted'")
 def test_encrypted_file_reason_is_encrypted(bad_files):
     _, parsed, reason, detail = process_file(str(bad_files / "encrypted.pdf"), "x")
     assert parsed is None
