@@ -76,9 +76,16 @@ def corpus_documents(greve_sample: int) -> list[tuple[str, Path]]:
     return docs
 
 
-def parser_fingerprint() -> str:
+class ParserChanged(RuntimeError):
+    """pipeline/ sources changed while the benchmark ran."""
+
+
+def parser_fingerprint(sub: str = "parse") -> str:
     h = hashlib.sha256()
-    for path in sorted((ROOT / "pipeline" / "parse").glob("*.py")):
+    paths = sorted((ROOT / "pipeline" / sub).glob("*.py"))
+    if sub == "extract":
+        paths.append(ROOT / "pipeline" / "model.py")
+    for path in paths:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
@@ -165,9 +172,9 @@ def _install_instrumentation() -> None:
         _USED[("section", headings.KIND_OF_VARIANT.get(variant, kind), variant)] += 1
         _RULES[rule] += 1
 
-    def classify_heading(text, emphasized, standalone=True):
+    def classify_heading(text, emphasized, *args, **kwargs):  # pass-through: the signature may change
         _PENDING.clear()
-        result = orig_ch(text, emphasized, standalone)
+        result = orig_ch(text, emphasized, *args, **kwargs)
         calls = list(_PENDING)
         _PENDING.clear()
         if result is not None:
@@ -359,12 +366,37 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--greve-sample", type=int, default=12)
+    ap.add_argument("--attempts", type=int, default=3, help="re-runs when pipeline/parse changes mid-run")
     ap.add_argument("--no-families", action="store_true", help="skip the two house-family rows")
     args = ap.parse_args(argv)
     workers = min(args.workers, 2)
 
+    t_begin = time.perf_counter()
+    cache_dir = Path(tempfile.mkdtemp(prefix="loso-extract-"))
+    try:
+        for attempt in range(1, args.attempts + 1):
+            extract_fp = parser_fingerprint("extract")
+            try:
+                return run(args, workers, cache_dir, t_begin, attempt)
+            except ParserChanged as exc:
+                print(f"attempt {attempt}: {exc}; re-running", file=sys.stderr)
+                if parser_fingerprint("extract") != extract_fp:
+                    shutil.rmtree(cache_dir, ignore_errors=True)
+                    cache_dir.mkdir()
+        print("giving up: the parser kept changing", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+def run(args, workers: int, cache_dir: Path, t_begin: float, attempt: int) -> int:
     t0 = time.perf_counter()
     fp_start = parser_fingerprint()
+
+    def check_unchanged():
+        if parser_fingerprint() != fp_start:
+            raise ParserChanged("pipeline/parse changed during the run")
+
     docs = corpus_documents(args.greve_sample)
     by_style: dict[str, list[Path]] = defaultdict(list)
     for style, pdf in docs:
@@ -372,53 +404,53 @@ def main(argv=None) -> int:
     styles = sorted(by_style)
     docs_text = DOCS_MD.read_text(encoding="utf-8") if DOCS_MD.exists() else ""
 
-    cache_dir = Path(tempfile.mkdtemp(prefix="loso-extract-"))
-    try:
-        # pass 1: full vocabulary, instrumented
-        print(f"pass 1: {len(docs)} documents, {len(styles)} styles, {workers} workers", file=sys.stderr)
-        full = {r["pdf"]: r for r in run_pool([p for _, p in docs], [], cache_dir, workers)}
-        t1 = time.perf_counter()
-        used_by: dict[str, Counter] = {s: Counter() for s in styles}
-        rules_by: dict[str, Counter] = {s: Counter() for s in styles}
-        anomalies: Counter = Counter()
-        for style, pdf in docs:
-            r = full[str(pdf)]
-            used_by[style].update({tuple(k): v for k, v in r["used"].items()})
-            rules_by[style].update(r["rules"])
-            anomalies.update(r["anomalies"])
-            if r["error"]:
-                print(f"  error {pdf.name}: {r['error']}", file=sys.stderr)
+    # pass 1: full vocabulary, instrumented
+    print(f"pass 1: {len(docs)} documents, {len(styles)} styles, {workers} workers", file=sys.stderr)
+    full = {r["pdf"]: r for r in run_pool([p for _, p in docs], [], cache_dir, workers)}
+    t1 = time.perf_counter()
+    check_unchanged()
+    used_by: dict[str, Counter] = {s: Counter() for s in styles}
+    rules_by: dict[str, Counter] = {s: Counter() for s in styles}
+    anomalies: Counter = Counter()
+    for style, pdf in docs:
+        r = full[str(pdf)]
+        used_by[style].update({tuple(k): v for k, v in r["used"].items()})
+        rules_by[style].update(r["rules"])
+        anomalies.update(r["anomalies"])
+        if r["error"]:
+            print(f"  error {pdf.name}: {r['error']}", file=sys.stderr)
 
-        # held-out units: each style, plus the two house families (a style and its agenda twin)
-        units: list[tuple[str, tuple[str, ...]]] = [(s, (s,)) for s in styles]
-        if not args.no_families:
-            units += [(name, members) for name, members in FAMILIES.items() if all(m in by_style for m in members)]
+    # held-out units: each style, plus the two house families (a style and its agenda twin)
+    units: list[tuple[str, tuple[str, ...]]] = [(s, (s,)) for s in styles]
+    if not args.no_families:
+        units += [(name, members) for name, members in FAMILIES.items() if all(m in by_style for m in members)]
 
-        rows = []
-        for name, members in units:
-            pdfs = [p for m in members for p in by_style[m]]
-            inside = set().union(*(used_by[m] for m in members))
-            outside = set().union(*(used_by[s] for s in styles if s not in members))
-            removed = sorted(inside - outside)
-            full_score = score_subset(pdfs, full)
-            if removed:
-                print(f"held out {name}: removing {len(removed)} entries, re-parsing {len(pdfs)} docs", file=sys.stderr)
-                held = {r["pdf"]: r for r in run_pool(pdfs, removed, cache_dir, workers)}
-                held_score = score_subset(pdfs, held)
-                leaked = set()
-                for r in held.values():
-                    leaked |= {tuple(k) for k in r["used"]} & set(removed)
-                    if r["error"]:
-                        print(f"  error {Path(r['pdf']).name}: {r['error']}", file=sys.stderr)
-                if leaked:
-                    anomalies[f"{name}: removed entries still used {sorted(leaked)}"] += 1
-            else:
-                held_score = full_score
-            rows.append({"name": name, "members": members, "docs": len(pdfs), "used": len(inside),
-                         "removed": removed, "full": full_score, "held": held_score})
-        fp_end = parser_fingerprint()
-    finally:
-        shutil.rmtree(cache_dir, ignore_errors=True)
+    rows = []
+    held_errors: list[str] = []
+    for name, members in units:
+        pdfs = [p for m in members for p in by_style[m]]
+        inside = set().union(*(used_by[m] for m in members))
+        outside = set().union(*(used_by[s] for s in styles if s not in members))
+        removed = sorted(inside - outside)
+        full_score = score_subset(pdfs, full)
+        if removed:
+            print(f"held out {name}: removing {len(removed)} entries, re-parsing {len(pdfs)} docs", file=sys.stderr)
+            held = {r["pdf"]: r for r in run_pool(pdfs, removed, cache_dir, workers)}
+            check_unchanged()
+            held_score = score_subset(pdfs, held)
+            leaked = set()
+            for r in held.values():
+                leaked |= {tuple(k) for k in r["used"]} & set(removed)
+                if r["error"]:
+                    held_errors.append(f"{name}/{Path(r['pdf']).name}: {r['error']}")
+                    print(f"  error {Path(r['pdf']).name}: {r['error']}", file=sys.stderr)
+            if leaked:
+                anomalies[f"{name}: removed entries still used {sorted(leaked)}"] += 1
+        else:
+            held_score = full_score
+        rows.append({"name": name, "members": members, "docs": len(pdfs), "used": len(inside),
+                     "removed": removed, "full": full_score, "held": held_score})
+    fp_end = parser_fingerprint()
     elapsed = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ report
@@ -428,7 +460,9 @@ def main(argv=None) -> int:
     lines = ["# Leave-one-style-out: vocabulary dependence of the parser", ""]
     lines.append(f"Run: {time.strftime('%Y-%m-%d %H:%M')}, {len(docs)} documents "
                  f"({', '.join(f'{s} {len(by_style[s])}' for s in styles)}), {workers} workers, "
-                 f"{elapsed:.0f} s total (pass 1 incl. extraction {t1 - t0:.0f} s). "
+                 f"{elapsed:.0f} s for this run (pass 1 {t1 - t0:.0f} s"
+                 + (", extraction cached" if attempt > 1 else " incl. extraction")
+                 + f"; attempt {attempt}, {time.perf_counter() - t_begin:.0f} s wall incl. earlier attempts). "
                  f"Parser sources (pipeline/parse/*.py) sha256[:12] = `{fp_start}`"
                  + ("" if fp_start == fp_end else f" → `{fp_end}` **(changed during the run: re-run)**") + ".")
     lines.append("")
@@ -507,6 +541,7 @@ def main(argv=None) -> int:
     lines.append("### Instrumentation checks")
     lines.append("")
     lines.append("- parse errors (pass 1): " + ("; ".join(f"{n}: {e}" for n, e in errors) if errors else "none"))
+    lines.append("- parse errors (held-out passes): " + ("; ".join(held_errors) if held_errors else "none"))
     lines.append("- anomalies (re-implementation disagreed / unattributed / removed entry still used): "
                  + ("; ".join(f"{k} ×{v}" for k, v in anomalies.items()) if anomalies else "none"))
     text = "\n".join(lines) + "\n"
@@ -514,7 +549,7 @@ def main(argv=None) -> int:
     OUT_MD.write_text(text, encoding="utf-8")
     print(text)
     if fp_start != fp_end:
-        print("WARNING: pipeline/parse changed during the run; re-run for a consistent result", file=sys.stderr)
+        raise ParserChanged("pipeline/parse changed while the report was written")
     return 0
 
 

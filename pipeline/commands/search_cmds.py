@@ -79,7 +79,7 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
     else:
         if result.corrected_query:
             click.echo(f"søgte i stedet efter: {result.corrected_query}")
-        click.echo(f"{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        click.echo(f"{'at least ' if not result.total_is_exact else ''}{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
         for i, hit in enumerate(result.hits, start=offset + 1):
             date = hit.meeting_date.isoformat() if hit.meeting_date else "?"
             click.echo(f"\n{i:>3}. {click.style(hit.title, bold=True)}  [{hit.score:.2f}]")

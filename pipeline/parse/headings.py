@@ -75,11 +75,11 @@ def decision_heading(text: str) -> HeadingMatch | None:
     return None
 
 
-def classify_heading(text: str, emphasized: bool, standalone: bool = True) -> HeadingMatch | None:
+def classify_heading(text: str, emphasized: bool) -> HeadingMatch | None:
     """Section heading kind of one printed line, or None for body text.
 
-    `emphasized`: bold or larger than body text. `standalone`: followed by white space or a new
-    block rather than running on as a sentence.
+    `emphasized`: bold or larger than body text. Plain-typography lines count only when their
+    wording is unmistakable (an exact heading word, or a decision heading with its own wording).
     """
     clean = re.sub(r"\s+", " ", text).strip()
     if not clean or len(clean) > 160:

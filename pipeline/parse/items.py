@@ -9,27 +9,24 @@ from pipeline.extract import join_lines
 from pipeline.model import Decision, Item, Line, Section
 from pipeline.parse import decisions as decision_rules
 from pipeline.parse.attendance import ABSENCE_LINE, match_member, split_names
-from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number
+from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number, parse_case_number
 from pipeline.parse.dates import parse_danish_date
 from pipeline.parse.structure import ItemHeading, RawSection, closed_flag, split_sections
 
 _LEAD_IN = re.compile(
-    r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b,?(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,120}?)?"
-    r"|det\s+indstilles)\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)|\d{1,2}\.\s|$)", re.IGNORECASE | re.DOTALL)
+    r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b.{0,300}?|det\s+indstilles)"
+    r"\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)\s)", re.IGNORECASE | re.DOTALL)
 _ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
 _ATTACHMENT_PREFIX = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*)", re.IGNORECASE)
 _FILE_PATHS = re.compile(r"^(?:\S*[/\\]\S+\.\w{2,5}\s*)+$")
 _NO_ATTACHMENTS = re.compile(r"^(ingen|ingen bilag|-|–)\.?$", re.IGNORECASE)
+_DECLARED_INHABIL = re.compile(r"erklærede\s+(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)\s+(?:for\s+)?inhabil")
 _PERSON_ABSENT = re.compile(r"^(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?(?:\s*(?:,|og)\s*[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)*)"
                             r"\s+(?:deltog\s+ikke|var\s+inhabil|var\s+fraværende|forlod\s+mødet)", re.UNICODE)
 
 
 def _text(lines: list[Line]) -> str:
     return join_lines([line.text for line in lines]).strip()
-
-
-def _section_text(lines: list[Line]) -> str:
-    return _text(lines)
 
 
 def strip_lead_in(text: str) -> str:
@@ -45,32 +42,43 @@ def strip_lead_in(text: str) -> str:
 def _attachments(sections: list[RawSection]) -> list[str]:
     entries: list[str] = []
     for section in sections:
-        lines = [l for l in section.lines if l.text.strip()]
-        if not lines:
+        section_entries = _attachment_entries(section)
+        # a "Bilag" heading over running prose ("I de vedlagte bilag fremgår …") is not a list
+        if section_entries and sum(len(e.split()) > 14 for e in section_entries) * 2 > len(section_entries):
             continue
-        indent = lines[0].x0
-        lines = lines[:next((k for k, l in enumerate(lines) if l.x0 < indent - 10), len(lines))]
-        right = max(l.x1 for l in lines)
-        current: list[str] = []
-        previous: Line | None = None
-        for line in lines:
-            text = line.text.strip()
-            if _NO_ATTACHMENTS.match(text):
-                continue
-            new_entry = (previous is None or line.bullet or bool(_ATTACHMENT_START.match(text))
-                         or previous.x1 < right - 60 or line.gap_before > line.size * 0.6
-                         or line.page != previous.page)
-            if new_entry and current:
-                entries.append(join_lines(current))
-                current = []
-            current.append(text)
-            previous = line
-        if current:
-            entries.append(join_lines(current))
+        entries.extend(section_entries)
     titles = [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries]
     # file paths printed under the titles ("Bilag/Punkt_73_Bilag_1_….pdf") are link targets, not titles
     named = [t for t in titles if t and not _FILE_PATHS.match(t)]
     return named if named else [t for t in titles if t]
+
+
+def _attachment_entries(section: RawSection) -> list[str]:
+    """One entry per listed attachment; wrapped titles are joined, outdented text ends the list."""
+    lines = [l for l in section.lines if l.text.strip()]
+    if not lines:
+        return []
+    indent = lines[0].x0
+    lines = lines[:next((k for k, l in enumerate(lines) if l.x0 < indent - 10), len(lines))]
+    right = max(l.x1 for l in lines)
+    entries: list[str] = []
+    current: list[str] = []
+    previous: Line | None = None
+    for line in lines:
+        text = line.text.strip()
+        if _NO_ATTACHMENTS.match(text):
+            continue
+        new_entry = (previous is None or line.bullet or bool(_ATTACHMENT_START.match(text))
+                     or previous.x1 < right - 60 or line.gap_before > line.size * 0.6
+                     or line.page != previous.page)
+        if new_entry and current:
+            entries.append(join_lines(current))
+            current = []
+        current.append(text)
+        previous = line
+    if current:
+        entries.append(join_lines(current))
+    return entries
 
 
 def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], list[str]]:
@@ -82,6 +90,9 @@ def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], 
         if match:
             absent.extend(match_member(n, members) for n in split_names(match.group("names")))
             continue
+        declared = _DECLARED_INHABIL.search(text)
+        if declared:
+            absent.extend(match_member(n, members) for n in split_names(declared.group("names")))
         match = _PERSON_ABSENT.match(text)
         if match and len(text) < 200:
             absent.extend(match_member(n, members) for n in split_names(match.group("names")))
@@ -138,7 +149,6 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
         kept_intro.append(line)
     intro.lines = kept_intro
     if case is None and heading.case_in_title:
-        from pipeline.parse.case_numbers import parse_case_number
         case = parse_case_number(heading.case_in_title)
     item.case_number = case
 
@@ -147,7 +157,7 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
     decision_sections = [s for s in sections if s.heading and s.heading.kind == "decision"]
     chosen = _pick_decision(decision_sections, meeting_date, committee)
     for order, section in enumerate(sections):
-        text = _section_text(section.lines)
+        text = _text(section.lines)
         if section.heading is None and not text:
             continue
         kind = section.heading.kind if section.heading else "intro"
@@ -163,15 +173,13 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
     # recommendation: the first recommendation section with text, else an "… indstiller, at" paragraph
     recommendation = None
     for section in recommendation_sections:
-        text = _section_text(section.lines)
-        if section.heading.heading.lower().startswith("indstilling og beslutning") and chosen is None:
-            pass
+        text = _text(section.lines)
         if text:
             recommendation = strip_lead_in(text)
             break
     if recommendation is None:
         for section in sections:
-            text = _section_text(section.lines)
+            text = _text(section.lines)
             match = re.search(r"[A-ZÆØÅ][^.]{0,120}\bindstiller\s*(?:over\s*for\s+[^,]*)?,?\s*(?=at\b)", text)
             if match and (section.heading is None or section.heading.kind in {"recommendation", "issue"}):
                 recommendation = text[match.end():].strip()

@@ -1,7 +1,7 @@
 """Parse an extracted document into a Meeting: front matter, items, attendance, warnings."""
 from __future__ import annotations
 
-from pipeline.model import ExtractedDocument, Line, Meeting, ParseWarning
+from pipeline.model import Absence, ExtractedDocument, Line, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
 from pipeline.parse.case_numbers import bare_case_number
 from pipeline.parse.items import build_item
@@ -66,12 +66,9 @@ def nlp_refine(meeting: Meeting, nlp) -> None:
 
 
 def _resolve_document_type(meeting: Meeting) -> None:
-    has_decisions = any(item.decision and item.decision.text for item in meeting.items)
-    if meeting.document_type == "dagsorden" and has_decisions:
+    """An 'agenda' that records decisions is minutes (some systems keep the agenda title)."""
+    if meeting.document_type == "dagsorden" and any(item.decision and item.decision.text for item in meeting.items):
         meeting.document_type = "referat"
-    for item in meeting.items:
-        if meeting.document_type == "dagsorden" and item.decision is None:
-            continue
 
 
 def _resolve_attendance(meeting: Meeting) -> None:
@@ -89,7 +86,6 @@ def _resolve_attendance(meeting: Meeting) -> None:
             for name in item.absent:
                 if name not in seen:
                     seen.append(name)
-        from pipeline.model import Absence
         meeting.absent = [Absence(name, None) for name in seen]
 
 

@@ -48,7 +48,7 @@ def emphasized(line: Line, body_size: float) -> bool:
     return line.bold or line.size >= body_size + 0.9
 
 
-def _item_start(line: Line, body_size: float) -> tuple[int, str] | None:
+def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
     text = line.text.strip()
     match = _PREFIXED_ITEM.match(text)
     strong = match is not None
@@ -65,7 +65,7 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str] | None:
         return None
     if _TOC_LEADER.search(text):
         return None
-    return number, title
+    return number, title, emphasized(line, body_size)
 
 
 def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
@@ -89,11 +89,13 @@ def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
 
 def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]:
     """Item headings in document order, table-of-contents entries left out."""
-    candidates: list[tuple[int, int, str]] = []
-    for index, line in enumerate(lines):
-        found = _item_start(line, body_size)
-        if found:
-            candidates.append((index, found[0], found[1]))
+    found_all = [(index, _item_start(line, body_size)) for index, line in enumerate(lines)]
+    found_all = [(index, found) for index, found in found_all if found]
+    # "Punkt 5. Anbefales." in plain body text quotes an item; when the document sets its item
+    # headings apart typographically, only such emphasised lines are headings.
+    if any(found[2] for _, found in found_all):
+        found_all = [(index, found) for index, found in found_all if found[2]]
+    candidates: list[tuple[int, int, str]] = [(index, found[0], found[1]) for index, found in found_all]
     # A table of contents lists the same numbers earlier, densely, with page numbers: when a
     # number occurs twice, the earlier occurrence that ends in a page number is a TOC entry.
     later_numbers: Counter[int] = Counter(number for _, number, _ in candidates)
@@ -150,9 +152,8 @@ def closed_flag(text: str) -> bool:
 def split_sections(lines: list[Line], body_size: float) -> list[RawSection]:
     """Cut an item's lines at its section headings. The first section has heading None."""
     sections = [RawSection(None)]
-    for position, line in enumerate(lines):
-        standalone = position + 1 >= len(lines) or lines[position + 1].gap_before > 0.5 or True
-        heading = classify_heading(line.text, emphasized(line, body_size), standalone)
+    for line in lines:
+        heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size))
         if heading:
             section = RawSection(heading)
             sections.append(section)

@@ -13,6 +13,8 @@ from pipeline.search.snippets import make_snippet, render_html, render_plain
 from pipeline.search.vocab import get_vocabulary
 
 CASE_SCORE = 25.0
+PRUNE_AT = 2000  # postings per term read for an unfiltered relevance query (tiered index)
+PHRASE_CANDIDATES = 500  # best candidates whose text is checked for a quoted phrase
 SORTS = ("relevance", "date", "date_asc")
 
 
@@ -88,10 +90,11 @@ class SearchResult:
     total: int
     corrected_query: str | None = None
     plan: QueryPlan | None = field(default=None, repr=False)
+    total_is_exact: bool = True        # False: very common words, total is a lower bound
 
 
 HIT_COLUMNS = ("si.item_id, si.source_file, si.number, si.title, si.municipality, si.committee, si.meeting_date, "
-               "si.document_type, si.outcome, si.case_number, si.first_page, si.doc_id")
+               "si.document_type, si.outcome, si.case_number, si.first_page, si.doc_id, si.sid")
 
 
 def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
@@ -103,14 +106,15 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     vocab = get_vocabulary(con)
     plan = analyse(con, query, vocab, plain=(mode == "plain"))
     where, params = filters.sql()
-    if plan.phrases:
-        where += "".join(" AND contains(si.fulltext, ?)" for _ in plan.phrases)
-        params += plan.phrases
+    exact = True
     order = {"relevance": "score DESC, si.meeting_date DESC, si.sid",
              "date": "si.meeting_date DESC NULLS LAST, score DESC, si.sid",
              "date_asc": "si.meeting_date ASC NULLS LAST, score DESC, si.sid"}[sort]
 
     if mode == "plain" and query.strip():
+        if plan.phrases:
+            where += "".join(" AND contains(si.fulltext, ?)" for _ in plan.phrases)
+            params = params + plan.phrases
         sql = f"""SELECT {HIT_COLUMNS}, score, count(*) OVER () AS total FROM (
                     SELECT *, fts_main_search_items.match_bm25(sid, ?, fields := 'title,decision,body') AS score
                     FROM search_items) si
@@ -128,58 +132,107 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
                       WHERE {where} ORDER BY {order.replace('score DESC, ', '')} LIMIT ? OFFSET ?"""
             rows = con.execute(sql, params + [limit, offset]).fetchall()
     else:
-        rows = _ranked(con, plan, (where, params), params, sort, limit, offset)
-
-    total = rows[0][-1] if rows else 0
-    hits = [SearchHit(*row[:12], score=float(row[12] or 0.0)) for row in rows]
+        rows, total, exact = _ranked(con, plan, (where, params), plan.phrases, sort, limit, offset, vocab)
+    if exact:
+        total = rows[0][-1] if rows else 0
+    hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
+    sids = {row[0]: int(row[12]) for row in rows}
     if snippets and hits:
-        _add_snippets(con, hits, plan, vocab)
-    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query, plan=plan)
+        _add_snippets(con, hits, sids, plan, vocab)
+    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query, plan=plan,
+                        total_is_exact=exact)
 
 
-def _ranked(con, plan: QueryPlan, filters: "Filters", params: list, sort: str, limit: int, offset: int):
+def _ranked(con, plan: QueryPlan, meta: tuple[str, list], phrases: list[str], sort: str, limit: int, offset: int,
+            vocab) -> tuple[list, int, bool]:
     """Score candidates from the impact postings, filter, take the top `limit`, then fetch their columns.
 
-    Late materialisation: only the sids and scores of all candidates are sorted; item columns are read for
-    the returned page only. `sid` follows meeting date, so it doubles as the date order.
+    Returns (rows, total, total_is_exact). Late materialisation: only sids and scores of the candidates are
+    sorted; item columns are read for the returned page only. `sid` follows meeting date, so it doubles as
+    the date order. Without filters, a term's posting list longer than PRUNE_AT is cut to its PRUNE_AT
+    highest impacts (relevance order only); the total is then a lower bound.
     """
+    where, fparams = meta
+    termids = sorted({c[2] for c in plan.clauses})
+    df = {tid: d for tid, d in (vocab.df_by_id.get(t, (t, 0)) for t in termids)} if termids else {}
+    prune = (where == "TRUE" and sort == "relevance"
+             and any(d > PRUNE_AT for d in df.values()))
     parts, qparams = [], []
     if plan.clauses:
         # termid IN (...) lets DuckDB skip every row group of search_postings that holds other terms;
-        # the ids are integers produced by our own vocabulary (int() cast), never user text.
-        in_list = ", ".join(str(int(t)) for t in sorted({c[2] for c in plan.clauses}))
-        parts.append(f"""SELECT p.sid, q.w * p.impact AS s, q.main
-                         FROM search_postings p
-                         JOIN (SELECT unnest(?::INTEGER[]) AS termid, unnest(?::DOUBLE[]) AS w,
-                                      unnest(?::INTEGER[]) AS main) q USING (termid)
-                         WHERE p.termid IN ({in_list})""")
-        qparams += [[c[2] for c in plan.clauses], [c[3] for c in plan.clauses], [c[1] for c in plan.clauses]]
+        # the ids are integers from our own vocabulary (int() cast), never user text.
+        in_list = ", ".join(str(int(t)) for t in termids)
+        cond = f"p.termid IN ({in_list})" + (f" AND p.rnk <= {PRUNE_AT}" if prune else "")
+        if where != "TRUE":
+            cond += f" AND p.sid IN (SELECT si.sid FROM search_items si WHERE {where})"
+            qparams_f = list(fparams)
+        else:
+            qparams_f = []
+        if len(plan.clauses) == 1:
+            parts.append(f"SELECT p.sid, {float(plan.clauses[0][3])} * p.impact AS s, 0 AS main "
+                         f"FROM search_postings p WHERE {cond}")
+        else:
+            parts.append(f"""SELECT p.sid, q.w * p.impact AS s, q.main
+                             FROM search_postings p
+                             JOIN (SELECT unnest(?::INTEGER[]) AS termid, unnest(?::DOUBLE[]) AS w,
+                                          unnest(?::INTEGER[]) AS main) q USING (termid)
+                             WHERE {cond}""")
+            qparams += [[c[2] for c in plan.clauses], [c[3] for c in plan.clauses], [c[1] for c in plan.clauses]]
+        qparams += qparams_f
     base_main = len({c[1] for c in plan.clauses})
     for i, case in enumerate(plan.case_numbers):
-        parts.append(f"SELECT sid, {CASE_SCORE} AS s, {base_main + i} AS main FROM search_items WHERE starts_with(case_number, ?)")
-        qparams.append(case)
-    n_mains = float(max(1, plan.mains))
-    where, fparams = filters
-    join = f"JOIN search_items si USING (sid) WHERE {where}" if where != "TRUE" else ""
+        extra = f" AND {where}" if where != "TRUE" else ""
+        parts.append(f"SELECT si.sid, {CASE_SCORE} AS s, {base_main + i} AS main FROM search_items si "
+                     f"WHERE starts_with(si.case_number, ?){extra}")
+        qparams += [case] + list(fparams if where != "TRUE" else [])
+    n_mains = max(1, plan.mains)
     order = {"relevance": "score DESC, sid DESC", "date": "sid DESC", "date_asc": "sid ASC"}[sort]
-    # one aggregation: alternatives of a word add up (they rarely co-occur), coverage of the query's
-    # words (bitmask of `main`) scales the sum so items matching more of the query rank first
+    single = len(parts) == 1 and len(plan.clauses) <= 1
+    if single:  # one term or one case number: no aggregation needed
+        scored = "SELECT sid, s AS score FROM matched"
+    else:
+        # alternatives of a word add up (they rarely co-occur); coverage of the query's words (bitmask of
+        # `main`) scales the sum so items matching more of the query rank first
+        scored = (f"SELECT sid, sum(s) * (1 + bit_count(bit_or(1::BIGINT << main)) / {float(n_mains)}) / 2 AS score"
+                  + (f", bit_count(bit_or(1::BIGINT << main)) AS covered" if phrases else "")
+                  + " FROM matched GROUP BY sid")
+    kept = "SELECT sid, score FROM scored"
+    phrase_cap = 0
+    if phrases:
+        # verify phrases on the best-scoring candidates that contain every word only (reading full texts
+        # of every candidate would dominate the query time); the total is then a lower bound
+        phrase_cap = max(PHRASE_CANDIDATES, 4 * (offset + limit))
+        covered = f"WHERE covered >= {base_main} " if not single else ""
+        kept = ("SELECT c.sid, c.score FROM (SELECT sid, score FROM scored "
+                f"{covered}ORDER BY {order} LIMIT {int(phrase_cap)}) c JOIN search_items si USING (sid) WHERE "
+                + " AND ".join("contains(si.fulltext, ?)" for _ in phrases))
+        qparams += phrases
     sql = f"""
         WITH matched AS ({' UNION ALL '.join(parts)}),
-        scored AS (SELECT sid, sum(s) * (1 + bit_count(bit_or(1::BIGINT << main)) / {n_mains}) / 2 AS score
-                   FROM matched GROUP BY sid),
-        kept AS (SELECT scored.sid, scored.score FROM scored {join}),
+        scored AS ({scored}),
+        kept AS ({kept}),
         page AS (SELECT sid, score, count(*) OVER () AS total FROM kept ORDER BY {order} LIMIT ? OFFSET ?)
         SELECT {HIT_COLUMNS}, page.score, page.total
         FROM page JOIN search_items si USING (sid)
         ORDER BY {order.replace('score', 'page.score').replace('sid', 'si.sid')}"""
-    return con.execute(sql, qparams + fparams + [limit, offset]).fetchall()
+    rows = con.execute(sql, qparams + [limit, offset]).fetchall()
+    total = rows[0][-1] if rows else 0
+    if prune and not phrase_cap:
+        return rows, max([total] + list(df.values())), False
+    if phrase_cap and prune:
+        return rows, total, False
+    if phrase_cap:
+        n_covered = con.execute(f"WITH matched AS ({' UNION ALL '.join(parts)}), scored AS ({scored}) "
+                                f"SELECT count(*) FROM scored {covered}", qparams[:len(qparams) - len(phrases)]).fetchone()[0]
+        return rows, total, n_covered <= phrase_cap
+    return rows, total, True
 
 
-def _add_snippets(con, hits: list[SearchHit], plan: QueryPlan, vocab) -> None:
-    ids = [h.item_id for h in hits]
+def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan, vocab) -> None:
+    # sid IN (integers from our own rows): zone maps let DuckDB read only the row groups holding them
+    in_list = ", ".join(str(int(sids[h.item_id])) for h in hits)
     texts = {row[0]: row[1:] for row in con.execute(
-        "SELECT item_id, decision, body FROM search_items WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()}
+        f"SELECT item_id, decision, body FROM search_items WHERE sid IN ({in_list})").fetchall()}
     for hit in hits:
         decision, body = texts.get(hit.item_id, ("", ""))
         segments = make_snippet(f"{body} {decision}".strip(), plan, vocab) if (body or decision) else []

@@ -9,9 +9,11 @@ Layout (all rebuilt from scratch by `rebuild_index`, so it is idempotent):
 - `fts_main_search_items`  DuckDB's FTS index over title/decision/body/norm with stemmer 'danish', our
                      Danish stop words, strip_accents=0 and an ignore pattern that keeps æøå and digits.
                      Used as is (`match_bm25`) by the plain BM25 baseline.
-- `search_postings`  (termid, sid, impact): the BM25 term-frequency part with field weights folded in
+- `search_postings`  (termid, sid, impact, rnk): the BM25 term-frequency part with field weights folded in
                      (title 3, title_norm 2, decision 1.5, body 1, norm 0.6), sorted by termid so a query reads only
-                     its terms' row groups. Score = sum over query terms of weight * idf * impact.
+                     its terms' row groups; `rnk` orders a term's postings by impact so long lists can
+                     be cut to their best PRUNE_AT entries (a tiered index). Score = sum over query terms
+                     of weight * idf * impact.
 - `search_terms`     (termid, term, df, idf) - index vocabulary after stemming.
 - `search_vocab`     (word, freq, stem, skeleton, parts) - surface words of the corpus; the query side
                      uses it for inflections, spelling folding, compounds and typo correction.
@@ -147,12 +149,16 @@ def _build(con) -> None:
                  JOIN fts_main_search_items.fields f USING (fieldid)
                  GROUP BY ALL),
         favg AS (SELECT field, sum(len) / (SELECT count(*) FROM search_items) AS avglen FROM flen GROUP BY field)
-        SELECT tf.termid::INTEGER AS termid, tf.sid::INTEGER AS sid,
-               sum(fw.weight * tf.tf * ({BM25_K1} + 1)
-                   / (tf.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * flen.len / favg.avglen)))::FLOAT AS impact
-        FROM tf JOIN flen USING (sid, field) JOIN favg USING (field) JOIN fw USING (field)
-        GROUP BY ALL
-        ORDER BY termid, sid""")
+        , imp AS (
+            SELECT tf.termid::INTEGER AS termid, tf.sid::INTEGER AS sid,
+                   sum(fw.weight * tf.tf * ({BM25_K1} + 1)
+                       / (tf.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * flen.len / favg.avglen)))::FLOAT AS impact
+            FROM tf JOIN flen USING (sid, field) JOIN favg USING (field) JOIN fw USING (field)
+            GROUP BY ALL)
+        SELECT termid, sid, impact,
+               CAST(row_number() OVER (PARTITION BY termid ORDER BY impact DESC, sid DESC) AS INTEGER) AS rnk
+        FROM imp
+        ORDER BY termid, rnk""")
     con.execute("""
         CREATE OR REPLACE TABLE search_terms AS
         WITH df AS (SELECT termid, count(*) AS df FROM search_postings GROUP BY termid),

@@ -27,7 +27,14 @@ def make_snippet(text: str, plan, vocab, window: int = WINDOW) -> list[tuple[str
     words = list(WORD_RE.finditer(text))
     if not words:
         return [(text[:200], False)] if text else []
-    flags = [is_match(m.group(0), plan, vocab) for m in words]
+    memo: dict[str, bool] = {}
+    flags = []
+    for m in words:
+        word = m.group(0)
+        flag = memo.get(word)
+        if flag is None:
+            flag = memo[word] = is_match(word, plan, vocab)
+        flags.append(flag)
     best_start, best_key = 0, (-1, -1)
     hits = [i for i, f in enumerate(flags) if f]
     for i in hits:

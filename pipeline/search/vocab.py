@@ -21,6 +21,7 @@ class Vocabulary:
     parts: dict[str, tuple[str, ...]]          # surface word -> compound parts
     by_skeleton: dict[str, list[str]]          # spelling key -> surface words
     terms: dict[str, tuple[int, float]]        # index term (stem) -> (termid, idf)
+    df_by_id: dict[int, tuple[int, int]] = field(default_factory=dict)  # termid -> (termid, document frequency)
     lemma_of: dict[str, str] = field(default_factory=dict)
     by_lemma: dict[str, list[str]] = field(default_factory=dict)
     splitter: CompoundSplitter | None = None
@@ -58,7 +59,10 @@ def _load(con) -> Vocabulary:
         if p:
             parts[word] = tuple(p)
         by_skeleton[skel].append(word)
-    terms = {t: (tid, idf) for tid, t, idf in con.execute("SELECT termid, term, idf FROM search_terms").fetchall()}
+    terms, df_by_id = {}, {}
+    for tid, t, idf, df in con.execute("SELECT termid, term, idf, df FROM search_terms").fetchall():
+        terms[t] = (tid, idf)
+        df_by_id[tid] = (tid, df)
     table = lemma_table()
     lemma_of, by_lemma = {}, defaultdict(list)
     for word in freq:
@@ -67,6 +71,6 @@ def _load(con) -> Vocabulary:
         by_lemma[lem].append(word)
     stop = set(STOPWORDS)
     choices = [w for w in freq if len(w) >= 4 and w.isalpha() and w not in stop]
-    return Vocabulary(freq=freq, stem=stem, parts=parts, by_skeleton=dict(by_skeleton), terms=terms,
+    return Vocabulary(df_by_id=df_by_id, freq=freq, stem=stem, parts=parts, by_skeleton=dict(by_skeleton), terms=terms,
                       lemma_of=lemma_of, by_lemma=dict(by_lemma), splitter=CompoundSplitter(freq, stems=set(stem.values()), lexicon=lexicon()),
                       typo_choices=choices)

@@ -124,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
     def api_search(self, params: dict):
         limit = min(100, max(1, int(params.get("limit") or PAGE_SIZE)))
         result, _ = self.run_search(params, limit)
-        return {"total": result.total, "corrected_query": result.corrected_query,
+        return {"total": result.total, "total_is_exact": result.total_is_exact, "corrected_query": result.corrected_query,
                 "hits": [h.to_dict() for h in result.hits]}
 
     def search_page(self, params: dict) -> str:
@@ -138,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
                 fixed.pop("page", None)
                 body.append(f"<p class='corrected'>Søgte i stedet efter: "
                             f"<a href='/?{esc(urlencode(fixed))}'>{esc(result.corrected_query)}</a></p>")
-            body.append(f"<p id='total'>{result.total} resultater</p>")
+            body.append(f"<p id='total'>{'mindst ' if not result.total_is_exact else ''}{result.total} resultater</p>")
             for hit in result.hits:
                 date = hit.meeting_date.isoformat() if hit.meeting_date else ""
                 pdf = f"/pdf/{quote(hit.doc_id)}#page={int(hit.first_page or 1)}"
