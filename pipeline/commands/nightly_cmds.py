@@ -33,7 +33,7 @@ def nightly(config_path: Path, db_path: Path, workers: int | None, progress: boo
 
     Example: minutes nightly --config sources.toml
     """
-    from pipeline.ingest.nightly import EXIT_LOCKED, LockBusy, NightlyLock, die_with_parent, lock_path_for, run_nightly
+    from pipeline.ingest.nightly import EXIT_LOCKED, LockBusy, NightlyLock, lock_path_for, run_nightly
     from pipeline.ingest.sources import ConfigError, load_config
     from pipeline.warehouse.db import connect
 
@@ -49,8 +49,6 @@ def nightly(config_path: Path, db_path: Path, workers: int | None, progress: boo
                    f"lock file {exc.path}. Not starting.", err=True)
         sys.exit(EXIT_LOCKED)
     try:
-        die_with_parent()
-
         def log(message: str) -> None:
             click.echo(message)
             sys.stdout.flush()

@@ -30,16 +30,23 @@ def filter_options(func):
     return func
 
 
-def _open(db_path: Path):
-    from pipeline.search.index import index_exists
+def _open(db_path: Path, rebuild: bool = False):
+    from pipeline.search.index import index_exists, rebuild_index
     from pipeline.warehouse.db import connect
 
+    if rebuild:
+        if not Path(db_path).exists():
+            raise click.ClickException(f"no warehouse at {db_path}; run `minutes ingest` first")
+        writer = connect(db_path)
+        rebuild_index(writer)
+        writer.close()
     try:
         con = connect(db_path, read_only=True)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc))
     if not index_exists(con):
-        raise click.ClickException(f"{db_path} has no search index; run `minutes ingest` (or `minutes reindex`)")
+        raise click.ClickException(f"{db_path} has no search index; run `minutes search --rebuild-index ...` once "
+                                   "(new ingests rebuild it automatically)")
     return con
 
 
@@ -51,9 +58,10 @@ def _open(db_path: Path):
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--plain", is_flag=True, help="Stock BM25 without Danish query analysis (for comparison).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--rebuild-index", is_flag=True, help="Rebuild the search index first (e.g. a warehouse from before search).")
 @db_option
 def search(query, municipality, committee, date_from, date_to, case_prefix, outcome, document_type,
-           sort, limit, offset, plain, fmt, db_path):
+           sort, limit, offset, plain, fmt, rebuild_index, db_path):
     """Search agenda items in Danish: inflections, compounds, aa/å spellings and typos are handled.
 
     Phrases go in double quotes; case numbers (27.00, 2022-0371704, 18/13756) match exactly as prefixes.
@@ -62,7 +70,7 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
     """
     from pipeline.search.engine import Filters, search as run_search
 
-    con = _open(db_path)
+    con = _open(db_path, rebuild=rebuild_index)
     filters = Filters(municipality=municipality, committee=committee,
                       date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
                       case_prefix=case_prefix, outcome=outcome, document_type=document_type)

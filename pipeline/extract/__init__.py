@@ -5,11 +5,12 @@ from pathlib import Path
 
 from pipeline.extract.base import ExtractionError, Extractor
 from pipeline.extract.layout import clean, join_lines
+from pipeline.extract.pdfium_engine import PdfiumExtractor
 from pipeline.extract.pdfplumber_engine import PdfplumberExtractor
 from pipeline.extract.validate import check_pdf_bytes
 from pipeline.model import ExtractedDocument
 
-ENGINES: dict[str, type] = {"pdfplumber": PdfplumberExtractor}
+ENGINES: dict[str, type] = {"pdfplumber": PdfplumberExtractor, "pdfium": PdfiumExtractor}
 
 
 def extract_document(path: Path, sha256: str, engine: str = "pdfplumber") -> ExtractedDocument:

@@ -39,8 +39,10 @@ CREATE TABLE IF NOT EXISTS fetch_state (
     checked_at     TIMESTAMP,        -- last time the URL was asked for
     status         VARCHAR NOT NULL, -- downloaded | unchanged | duplicate | failed
     reason         VARCHAR,          -- why it failed: http_404, not_pdf, too_large, timeout, ...
-    detail         VARCHAR
+    detail         VARCHAR,
+    ingested_sha   VARCHAR           -- bytes of local_path the nightly ingest last loaded or found known
 );
+ALTER TABLE fetch_state ADD COLUMN IF NOT EXISTS ingested_sha VARCHAR;
 """
 
 TEMP_SUFFIX = ".part"
@@ -481,15 +483,25 @@ def _upsert(con, url: str, source: str, status: str, reason: str | None = None, 
 
 
 def pending_files(con: duckdb.DuckDBPyConnection, source: str) -> list[Path]:
-    """Downloaded files of a source whose bytes are not in `documents` yet (and did not already fail to ingest)."""
+    """Downloaded files of a source not ingested yet: bytes neither in `documents` nor ingested by an earlier run
+    (a file whose meeting was later superseded by another file is not taken again, so two files of one meeting
+    do not replace each other night after night), and not already failed to ingest with the same bytes."""
     ensure_fetch_state(con)
     rows = con.execute("""
         SELECT DISTINCT f.local_path FROM fetch_state f
         WHERE f.source = ? AND f.local_path IS NOT NULL
+          AND f.ingested_sha IS DISTINCT FROM f.sha256
           AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = f.sha256)
           AND NOT EXISTS (SELECT 1 FROM ingest_errors e WHERE e.source_path = f.local_path AND e.sha256 = f.sha256)
         ORDER BY 1""", [source]).fetchall()
     return [Path(p) for (p,) in rows if Path(p).exists()]
+
+
+def mark_ingested(con: duckdb.DuckDBPyConnection, local_path: str, sha256: str | None) -> None:
+    """Remember that these bytes of this file are in the warehouse (or were, before a newer file replaced them)."""
+    if sha256:
+        con.execute("UPDATE fetch_state SET ingested_sha = ? WHERE local_path = ? AND sha256 = ?",
+                    [sha256, local_path, sha256])
 
 
 def failure_reasons(failures: list[dict]) -> dict[str, int]:

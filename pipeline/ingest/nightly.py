@@ -6,13 +6,10 @@ again by the next run (their bytes are not in `documents`), and a run left 'runn
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
-import signal
 import socket
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +17,8 @@ from typing import Callable
 
 import duckdb
 
-from pipeline.ingest.fetch import (FetchResult, dumps, ensure_fetch_state, failure_reasons, fetch_http_source, now,
-                                   pending_files)
+from pipeline.ingest.fetch import (FetchResult, dumps, ensure_fetch_state, failure_reasons, fetch_http_source,
+                                   mark_ingested, now, pending_files)
 from pipeline.ingest.sources import Config, Source
 
 EXIT_OK = 0
@@ -127,37 +124,6 @@ class NightlyLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-
-def die_with_parent() -> None:
-    """Make processes forked from now on get SIGKILL when this process dies (Linux; no-op elsewhere).
-
-    ingest_paths' pool workers otherwise outlive a SIGKILLed parent, idle forever.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    global _DEATH_SIGNAL_REGISTERED
-    if _DEATH_SIGNAL_REGISTERED:
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return
-    forker = {"pid": os.getpid()}
-
-    def before() -> None:
-        forker["pid"] = os.getpid()
-
-    def child() -> None:
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        if os.getppid() != forker["pid"]:  # the parent died between fork and prctl
-            os._exit(1)
-
-    os.register_at_fork(before=before, after_in_child=child)
-    _DEATH_SIGNAL_REGISTERED = True
-
-
-_DEATH_SIGNAL_REGISTERED = False
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
@@ -285,6 +251,8 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
             sr = attribute(outcome)
             if sr is None:
                 return
+            if outcome.status in ("ingested", "skipped") and sr.source.kind == "http":
+                mark_ingested(con, outcome.path, outcome.doc_id)
             if outcome.status == "ingested":
                 sr.ingested += 1
                 sr.pages += outcome.pages

@@ -16,6 +16,7 @@ _WORD_DATE = re.compile(r"(\d{1,2})\.?\s*(?:-\s*\d{1,2}\.\s*)?(" + "|".join(sort
 _NUM_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _TIME = re.compile(r"(?<![\d.,])([01]?\d|2[0-3])[.:](\d{2})(?![\d.,]\d)")
+_WHOLE_HOUR = re.compile(r"\bkl\.?\s*([01]?\d|2[0-3])(?![\d.:,]\d|\d)(?:\s*[.,]?(?=\s|$|-|–))", re.IGNORECASE)
 _TIME_CONTEXT = re.compile(r"\bkl\.?\s*", re.IGNORECASE)
 
 
@@ -62,4 +63,8 @@ def parse_times(text: str) -> list[str]:
     else:
         # without "kl." only accept times that cannot be dates or amounts
         scope = re.sub(r"\d{1,2}\.\s*\w+\s+\d{4}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4}", " ", text)
-    return [f"{int(h):02d}:{m}" for h, m in _TIME.findall(scope) if int(m) < 60]
+    found = [(match.start(), f"{int(match.group(1)):02d}:{match.group(2)}")
+             for match in _TIME.finditer(scope) if int(match.group(2)) < 60]
+    # "kl. 16" without minutes
+    found += [(match.start(), f"{int(match.group(1)):02d}:00") for match in _WHOLE_HOUR.finditer(scope)]
+    return [time for _, time in sorted(found)]

@@ -17,6 +17,8 @@ _TOC_LEADER = re.compile(r"(\.\s*){4,}\s*\d*\s*$|…+\s*\d+\s*$")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 _CLOSED = re.compile(r"^(lukket(\s+punkt|\s+sag)?|fortroligt(\s+punkt)?)\s*[:\-–]?\s*", re.IGNORECASE)
 _CLOSED_FLAG = re.compile(r"^(lukket\s+(punkt|sag|dagsorden)|behandles\s+for\s+lukkede\s+døre|sagen\s+er\s+lukket|lukket)\.?$", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^(?:(?:dagsordens)?punkt|pkt\.?|sag(?:\s+nr\.?)?)?\s*(\d{1,4})\s*[.:)]?$", re.IGNORECASE)
+_TITLE_CASE_LABEL = re.compile(r"\s*[-–,(]?\s*\b(?:sagsnr|sags\s*nr|sag\s*nr|j\.\s*nr|journalnr)\.?\s*:?\s*(\S+?)\)?\s*$", re.IGNORECASE)
 _TITLE_CASE = re.compile(r"\s*\(\s*([^()]*\d[^()]*)\s*\)\s*$")
 
 
@@ -68,6 +70,18 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
     return number, title, emphasized(line, body_size)
 
 
+def _number_above_title(lines: list[Line], index: int, body_size: float) -> tuple[int, str, bool] | None:
+    """'Punkt 5' (or '5.') alone on an emphasised line, with the title on the next line."""
+    line = lines[index]
+    match = _BARE_NUMBER.match(line.text.strip())
+    if not match or not emphasized(line, body_size) or index + 1 >= len(lines):
+        return None
+    title_line = lines[index + 1]
+    if title_line.page != line.page or not emphasized(title_line, body_size) or title_line.text[:1].islower():
+        return None
+    return int(match.group(1)), title_line.text.strip(), True
+
+
 def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
     """Indices (into cands) of the longest run with strictly increasing item numbers."""
     n = len(cands)
@@ -89,7 +103,8 @@ def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
 
 def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]:
     """Item headings in document order, table-of-contents entries left out."""
-    found_all = [(index, _item_start(line, body_size)) for index, line in enumerate(lines)]
+    found_all = [(index, _item_start(line, body_size) or _number_above_title(lines, index, body_size))
+                 for index, line in enumerate(lines)]
     found_all = [(index, found) for index, found in found_all if found]
     # "Punkt 5. Anbefales." in plain body text quotes an item; when the document sets its item
     # headings apart typographically, only such emphasised lines are headings.
@@ -113,8 +128,10 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
     for k in chain:
         index, number, title = kept[k]
         title_lines = [index]
-        head = lines[index]
-        nxt = index + 1
+        if _BARE_NUMBER.match(lines[index].text.strip()):
+            title_lines.append(index + 1)
+        head = lines[title_lines[-1]]
+        nxt = title_lines[-1] + 1
         while nxt < len(lines):
             line = lines[nxt]
             same_look = (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
@@ -130,8 +147,12 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
                 break
         closed = bool(_CLOSED.match(title))
         case_in_title = None
+        labelled = _TITLE_CASE_LABEL.search(title)
+        if labelled and parse_case_number(labelled.group(1)):
+            case_in_title = parse_case_number(labelled.group(1)).printed
+            title = title[: labelled.start()].strip()
         match = _TITLE_CASE.search(title)
-        if match and parse_case_number(match.group(1)):
+        if match and case_in_title is None and parse_case_number(match.group(1)):
             case_in_title = parse_case_number(match.group(1)).printed
             title = title[: match.start()].strip()
         headings.append(ItemHeading(index, number, title_lines, title, closed, case_in_title))

@@ -98,12 +98,16 @@ HIT_COLUMNS = ("si.item_id, si.source_file, si.number, si.title, si.municipality
 
 
 def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           sort: str = "relevance", mode: str = "danish", snippets: bool = True) -> SearchResult:
-    """Ranked agenda items for `query`. mode='danish' (full analysis) or 'plain' (stock DuckDB BM25)."""
+           sort: str = "relevance", mode: str = "danish", snippets: bool = True, vocab=None) -> SearchResult:
+    """Ranked agenda items for `query`. mode='danish' (full analysis) or 'plain' (stock DuckDB BM25).
+
+    `vocab`: a Vocabulary already loaded for this warehouse (a long-running reader such as the web server
+    passes it to skip the per-call freshness check).
+    """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     filters = filters or Filters()
-    vocab = get_vocabulary(con)
+    vocab = vocab or get_vocabulary(con)
     plan = analyse(con, query, vocab, plain=(mode == "plain"))
     where, params = filters.sql()
     exact = True

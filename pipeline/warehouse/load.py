@@ -76,8 +76,13 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     mid = meeting_id(meeting, doc_id)
     con.execute("BEGIN TRANSACTION")
     try:
-        for old in documents_to_replace(con, source_path, doc_id, mid) + [doc_id]:
+        for old in documents_to_replace(con, source_path, doc_id, mid):
+            old_path = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [old]).fetchone()[0]
+            con.execute("INSERT OR REPLACE INTO superseded_documents VALUES (?, ?, ?, ?)",
+                        [old, old_path, doc_id, datetime.now(timezone.utc).replace(tzinfo=None)])
             _delete_document(con, old)
+        _delete_document(con, doc_id)
+        con.execute("DELETE FROM superseded_documents WHERE doc_id = ?", [doc_id])
         con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
         status = "parsed_with_warnings" if meeting.warnings else "parsed"
         con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -148,6 +148,14 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
     PRIMARY KEY (source_path)
 );
 
+-- Older versions replaced by a newer file of the same path or meeting; ingest skips their bytes.
+CREATE TABLE IF NOT EXISTS superseded_documents (
+    doc_id         VARCHAR PRIMARY KEY,          -- sha256 of the replaced file
+    source_path    VARCHAR NOT NULL,
+    superseded_by  VARCHAR NOT NULL,             -- doc_id of the document that replaced it
+    superseded_at  TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS kle_topics (
     code   VARCHAR PRIMARY KEY,                  -- '27', '27.00' or '27.00.00'
     title  VARCHAR NOT NULL

@@ -48,6 +48,10 @@ class SearchServer(ThreadingHTTPServer):
             "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()]
         self.committees = [r[0] for r in cur.execute(
             "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()]
+        # the database is open read-only, so the index cannot change under us: load the vocabulary once
+        from pipeline.search.vocab import get_vocabulary
+
+        self.vocab = get_vocabulary(cur)
         cur.close()
         super().__init__(address, Handler)
 
@@ -116,7 +120,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("sort")
         cur = self.server.cursor()
         try:
-            result = search(cur, params.get("q", ""), filters, limit=limit, offset=(page - 1) * limit, sort=sort)
+            result = search(cur, params.get("q", ""), filters, limit=limit, offset=(page - 1) * limit, sort=sort,
+                            vocab=self.server.vocab)
         finally:
             cur.close()
         return result, page
