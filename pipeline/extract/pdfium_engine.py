@@ -75,6 +75,15 @@ def _font_of(text_object, buffer) -> _Font:
     return _Font(name, bool(_BOLD.search(name)) or weight >= 600, bool(_ITALIC.search(name)), upright)
 
 
+def _descent(text_object, size: float) -> float:
+    """The font's descent (<= 0) in points at `size`, as PDFium reads it."""
+    font = pdfium_c.FPDFTextObj_GetFont(text_object)
+    value = ctypes.c_float()
+    if font and size > 0 and pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(size), ctypes.byref(value)):
+        return min(0.0, float(value.value))
+    return 0.0
+
+
 def _read_chars(textpage, height: float) -> list[tuple]:
     """(text, x0, x1, top, size, font) for every printed character, in content-stream order.
 
@@ -87,6 +96,9 @@ def _read_chars(textpage, height: float) -> list[tuple]:
     buffer = ctypes.create_string_buffer(256)
     get_unicode = pdfium_c.FPDFText_GetUnicode
     loose_box = pdfium_c.FPDFText_GetLooseCharBox
+    origin = pdfium_c.FPDFText_GetCharOrigin
+    x, y = ctypes.c_double(), ctypes.c_double()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     text_object = _TEXT_OBJECT_ADDRESS
     objects: dict[int, tuple[_Font, float]] = {}
     chars = []
@@ -100,8 +112,9 @@ def _read_chars(textpage, height: float) -> list[tuple]:
         known = objects.get(key)
         if known is None:
             obj = ctypes.cast(ctypes.c_void_p(key), pdfium_c.FPDF_PAGEOBJECT)
-            known = objects[key] = (_font_of(obj, buffer), pdfium_c.FPDFText_GetFontSize(raw, index))
-        font, size = known
+            size = pdfium_c.FPDFText_GetFontSize(raw, index)
+            known = objects[key] = (_font_of(obj, buffer), size, size + _descent(obj, size))
+        font, size, above_baseline = known
         try:
             text = chr(code)
         except ValueError:
@@ -109,9 +122,11 @@ def _read_chars(textpage, height: float) -> list[tuple]:
         if text == "\x02":  # PDFium's marker for a hyphen at the end of a line
             text = "-"
         loose_box(raw, index, rect_ref)
-        # pdfminer's box is [descent, descent + size] around the baseline; PDFium's loose box has the
-        # same bottom but its top grows with tall glyphs (accents, f), so the top comes from the bottom.
-        chars.append((text, rect.left, rect.right, height - rect.bottom - size, size, font))
+        origin(raw, index, x_ref, y_ref)
+        # pdfminer's box runs from the origin to the advance width and from the font's descent to
+        # descent + size; PDFium's loose box is that box grown to hold the glyph's outline too (accents,
+        # overhanging J or f), so left and top come from the origin.
+        chars.append((text, x.value, rect.right, height - y.value - above_baseline, size, font))
     return chars
 
 

@@ -17,7 +17,8 @@ _LEAD_IN = re.compile(
     r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b.{0,300}?|det\s+indstilles)"
     r"\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)\s)", re.IGNORECASE | re.DOTALL)
 _ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
-_ATTACHMENT_PREFIX = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*)", re.IGNORECASE)
+# eDoc prints the attachment's document number before its title ("2012-208960 - Titel"); titles stay as printed otherwise
+_ATTACHMENT_PREFIX = re.compile(r"^\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*")
 _FILE_PATHS = re.compile(r"^(?:\S*[/\\]\S+\.\w{2,5}\s*)+$")
 _NO_ATTACHMENTS = re.compile(r"^(ingen|ingen bilag|-|–)\.?$", re.IGNORECASE)
 _DECLARED_INHABIL = re.compile(r"erklærede\s+(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)\s+(?:for\s+)?inhabil")
@@ -44,7 +45,8 @@ def _attachments(sections: list[RawSection]) -> list[str]:
     for section in sections:
         section_entries = _attachment_entries(section)
         # a "Bilag" heading over running prose ("I de vedlagte bilag fremgår …") is not a list
-        if section_entries and sum(len(e.split()) > 14 for e in section_entries) * 2 > len(section_entries):
+        sentences = sum(len(e.split()) > 14 and e.rstrip().endswith(".") for e in section_entries)
+        if section_entries and sentences * 2 > len(section_entries):
             continue
         entries.extend(section_entries)
     titles = [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries]
@@ -124,10 +126,10 @@ def _pick_decision(candidates: list[RawSection], meeting_date: str | None, commi
 
 
 def build_item(heading: ItemHeading, lines: list[Line], body_size: float, position: int,
-               meeting_date: str | None, committee: str | None, members: list[str]) -> Item:
+               meeting_date: str | None, committee: str | None, members: list[str], section_size: float = 0.0) -> Item:
     """Everything about one agenda item from its lines (the heading lines excluded)."""
     item = Item(number=heading.number, title=heading.title, closed=heading.closed, position=position)
-    sections = split_sections(lines, body_size)
+    sections = split_sections(lines, body_size, section_size)
 
     # case number: labelled ("Sagsnr.: …"), in the title, or a bare number by the heading
     case = None

@@ -39,7 +39,7 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
             if above is not None and bare_case_number(above.text) and (position == 0 or above is not lines[headings[position - 1].title_lines[-1]]):
                 leading_case = [above]
         item = build_item(heading, leading_case + block, body_size, position,
-                          meeting.meeting_date, meeting.committee, meeting.members)
+                          meeting.meeting_date, meeting.committee, meeting.members, section_size)
         item.first_page = lines[heading.index].page
         item.last_page = (block[-1].page if block else lines[heading.title_lines[-1]].page)
         meeting.items.append(item)

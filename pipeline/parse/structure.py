@@ -170,11 +170,24 @@ def closed_flag(text: str) -> bool:
     return bool(_CLOSED_FLAG.match(text.strip()))
 
 
-def split_sections(lines: list[Line], body_size: float) -> list[RawSection]:
-    """Cut an item's lines at its section headings. The first section has heading None."""
+def _looks_like_section_heading(line: Line, section_size: float) -> bool:
+    """A short bold line printed exactly like this document's section headings, whatever its words."""
+    text = line.text.strip()
+    return (section_size > 0 and line.bold and abs(line.size - section_size) <= 0.3 and text[:1].isupper()
+            and len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
+
+
+def split_sections(lines: list[Line], body_size: float, section_size: float = 0.0) -> list[RawSection]:
+    """Cut an item's lines at its section headings. The first section has heading None.
+
+    Headings are known by wording (vocabulary, decision-heading forms) or, for words the vocabulary
+    lacks, by typography: printed like the document's other section headings (kind 'other').
+    """
     sections = [RawSection(None)]
     for line in lines:
         heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size))
+        if heading is None and not line.bullet and _looks_like_section_heading(line, section_size):
+            heading = HeadingMatch("other", line.text.strip().rstrip(":"))
         if heading:
             section = RawSection(heading)
             sections.append(section)
