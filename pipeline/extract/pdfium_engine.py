@@ -4,9 +4,9 @@ PDFium parses the page in C++ and hands out one record per character; this modul
 pdfplumber's lines from those characters with pdfplumber's own rules (default settings of
 `extract_text_lines`), so the parser sees the same lines whichever engine ran:
 
-* character box = PDFium's *loose* box (origin + advance width, font ascent/descent), which is
-  what pdfminer reports as x0/x1/top/bottom; the PDF's y axis (origin bottom-left) is flipped into
-  `top` = distance from the page top;
+* character box as pdfminer reports it: x0 = the glyph origin, x1 = the right edge of PDFium's loose
+  box, top = the baseline raised by size + descent; the PDF's y axis (origin bottom-left) is flipped,
+  so `top` is the distance from the page top; font, size and descent are read once per text object;
 * characters are clustered into lines by `top` (chained, tolerance 3 pt), sorted by x0 inside a line,
   and split into words at printed blanks, at gaps wider than 3 pt and where the text runs backwards;
   words are clustered into lines again by their top and joined with one space;
@@ -100,7 +100,7 @@ def _read_chars(textpage, height: float) -> list[tuple]:
     x, y = ctypes.c_double(), ctypes.c_double()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     text_object = _TEXT_OBJECT_ADDRESS
-    objects: dict[int, tuple[_Font, float]] = {}
+    objects: dict[int, tuple[_Font, float, float]] = {}  # text object -> font, size, top offset
     chars = []
     for index in range(count):
         key = text_object(raw, index)
@@ -149,27 +149,20 @@ def _dedupe(chars: list[tuple]) -> list[tuple]:
     """Drop a character printed again at (almost) the same spot with the same glyph, font and size."""
     if not _has_doubled_chars(chars):
         return chars
-    seen: set[tuple] = set()
+    cells: dict[tuple, list[tuple[float, float]]] = {}  # (glyph, font, size, grid x, grid y) -> spots
     out = []
     for char in chars:
         text, x0, _, top, size, font = char
-        if text.isspace():
-            out.append(char)
-            continue
-        base = (text, font.name, round(size, 1))
-        gx, gy = int(x0 // _DEDUPE_TOLERANCE), int(top // _DEDUPE_TOLERANCE)
-        if any(base + (gx + dx, gy + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
-            # a neighbouring cell holds the same glyph; compare the real positions
+        if not text.isspace():
+            base = (text, font.name, round(size, 1))
+            gx, gy = int(x0 // _DEDUPE_TOLERANCE), int(top // _DEDUPE_TOLERANCE)
             if any(abs(x0 - x) <= _DEDUPE_TOLERANCE and abs(top - t) <= _DEDUPE_TOLERANCE
-                   for x, t in _spots(out, base)):
+                   for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                   for x, t in cells.get(base + (gx + dx, gy + dy), ())):
                 continue
-        seen.add(base + (gx, gy))
+            cells.setdefault(base + (gx, gy), []).append((x0, top))
         out.append(char)
     return out
-
-
-def _spots(chars: list[tuple], base: tuple):
-    return ((c[1], c[3]) for c in chars if c[0] == base[0] and c[5].name == base[1] and round(c[4], 1) == base[2])
 
 
 def _cluster(objects: list, key, tolerance: float, preserve_order: bool) -> list[list]:

@@ -17,8 +17,10 @@ _LEAD_IN = re.compile(
     r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b.{0,300}?|det\s+indstilles)"
     r"\s*[,:]?\s*(?=(?:\d{1,2}[.)]\s*)?at\b|[A-Z1-9]\)\s)", re.IGNORECASE | re.DOTALL)
 _ATTACHMENT_START = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]?|\d{1,2}[.)]\s|\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s)", re.IGNORECASE)
-# eDoc prints the attachment's document number before its title ("2012-208960 - Titel"); titles stay as printed otherwise
-_ATTACHMENT_PREFIX = re.compile(r"^\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*")
+# eDoc prints the attachment's document number before its title ("2012-208960 - Titel")
+_DOC_NUMBER_PREFIX = re.compile(r"^\d{4}\s*[-–]\s*\d{3,}\s*[-–]\s*")
+# an enumerated list ("1. Titel", "Bilag 1: Titel") numbers its entries; after a bullet the text is all title
+_ENUMERATOR = re.compile(r"^(?:bilag\s*(?:nr\.?\s*)?\d+\s*[:.\-–]\s*|\d{1,2}[.)]\s+)", re.IGNORECASE)
 _FILE_PATHS = re.compile(r"^(?:\S*[/\\]\S+\.\w{2,5}\s*)+$")
 _NO_ATTACHMENTS = re.compile(r"^(ingen|ingen bilag|-|–)\.?$", re.IGNORECASE)
 _DECLARED_INHABIL = re.compile(r"erklærede\s+(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ]{1,2}\))?)\s+(?:for\s+)?inhabil")
@@ -45,17 +47,18 @@ def _attachments(sections: list[RawSection]) -> list[str]:
     for section in sections:
         section_entries = _attachment_entries(section)
         # a "Bilag" heading over running prose ("I de vedlagte bilag fremgår …") is not a list
-        sentences = sum(len(e.split()) > 14 and e.rstrip().endswith(".") for e in section_entries)
+        sentences = sum(len(e.split()) > 14 and e.rstrip().endswith(".") for e, _ in section_entries)
         if section_entries and sentences * 2 > len(section_entries):
             continue
         entries.extend(section_entries)
-    titles = [_ATTACHMENT_PREFIX.sub("", e).strip() for e in entries]
+    titles = [_DOC_NUMBER_PREFIX.sub("", text if bulleted else _ENUMERATOR.sub("", text)).strip()
+              for text, bulleted in entries]
     # file paths printed under the titles ("Bilag/Punkt_73_Bilag_1_….pdf") are link targets, not titles
     named = [t for t in titles if t and not _FILE_PATHS.match(t)]
     return named if named else [t for t in titles if t]
 
 
-def _attachment_entries(section: RawSection) -> list[str]:
+def _attachment_entries(section: RawSection) -> list[tuple[str, bool]]:
     """One entry per listed attachment; wrapped titles are joined, outdented text ends the list."""
     lines = [l for l in section.lines if l.text.strip()]
     if not lines:
@@ -63,8 +66,9 @@ def _attachment_entries(section: RawSection) -> list[str]:
     indent = lines[0].x0
     lines = lines[:next((k for k, l in enumerate(lines) if l.x0 < indent - 10), len(lines))]
     right = max(l.x1 for l in lines)
-    entries: list[str] = []
+    entries: list[tuple[str, bool]] = []
     current: list[str] = []
+    bulleted = False
     previous: Line | None = None
     for line in lines:
         text = line.text.strip()
@@ -74,12 +78,14 @@ def _attachment_entries(section: RawSection) -> list[str]:
                      or previous.x1 < right - 60 or line.gap_before > line.size * 0.6
                      or line.page != previous.page)
         if new_entry and current:
-            entries.append(join_lines(current))
+            entries.append((join_lines(current), bulleted))
             current = []
+        if not current:
+            bulleted = line.bullet
         current.append(text)
         previous = line
     if current:
-        entries.append(join_lines(current))
+        entries.append((join_lines(current), bulleted))
     return entries
 
 
