@@ -42,7 +42,8 @@ def print_ingest_summary(report, con) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--workers", type=int, default=None, help="Worker processes for extraction (default: all cores).")
-@click.option("--engine", type=click.Choice(["pdfplumber"]), default="pdfplumber", show_default=True)
+@click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
+              help="Extraction engine: pdfium (fast) or pdfplumber (reference); both give the same lines.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool) -> None:
     """Ingest minutes PDFs (files or folders) into the warehouse.

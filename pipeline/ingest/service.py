@@ -87,7 +87,7 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def process_file(path_text: str, sha256: str, engine: str = "pdfplumber") -> tuple[str, ParsedDocument | None, str | None, str | None]:
+def process_file(path_text: str, sha256: str, engine: str = "pdfium") -> tuple[str, ParsedDocument | None, str | None, str | None]:
     """Extract and parse one file (runs in a worker process). Never raises."""
     from pipeline.extract import ExtractionError, extract_document
     from pipeline.parse.parser import parse_document
@@ -112,7 +112,7 @@ def record_error(con: duckdb.DuckDBPyConnection, path: Path, sha256: str | None,
 
 
 def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers: int | None = None,
-                 progress: bool = False, engine: str = "pdfplumber",
+                 progress: bool = False, engine: str = "pdfium",
                  on_outcome: Callable[[FileOutcome], None] | None = None) -> IngestReport:
     """Ingest every file; known content is skipped, failures are recorded in ingest_errors.
 

@@ -70,6 +70,28 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
     return number, title, emphasized(line, body_size)
 
 
+def _look(line: Line) -> tuple[float, bool, bool]:
+    return round(line.size * 2) / 2, line.bold, bool(_PREFIXED_ITEM.match(line.text.strip()) or _BARE_NUMBER.match(line.text.strip()))
+
+
+def _dominant_heading_look(lines: list[Line], found_all: list) -> list:
+    """Keep the candidates printed like the document's item headings.
+
+    Numbered bold sub-headings inside a case ("4. Praksisnær metodeudvikling") look like items; the
+    item headings are the largest numbered lines that recur, so among looks (size, weight, 'Punkt'
+    prefix) that occur at least twice (or a third as often as the commonest), the largest wins.
+    """
+    if len(found_all) < 2:
+        return found_all
+    looks = Counter(_look(lines[index]) for index, _ in found_all)
+    commonest = max(looks.values())
+    eligible = [look for look, count in looks.items() if count >= max(2, commonest / 3)]
+    if not eligible:
+        return found_all
+    best = max(eligible, key=lambda look: (look[0], look[2], looks[look]))
+    return [(index, found) for index, found in found_all if _look(lines[index]) == best]
+
+
 def _number_above_title(lines: list[Line], index: int, body_size: float) -> tuple[int, str, bool] | None:
     """'Punkt 5' (or '5.') alone on an emphasised line, with the title on the next line."""
     line = lines[index]
@@ -110,6 +132,7 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
     # headings apart typographically, only such emphasised lines are headings.
     if any(found[2] for _, found in found_all):
         found_all = [(index, found) for index, found in found_all if found[2]]
+    found_all = _dominant_heading_look(lines, found_all)
     candidates: list[tuple[int, int, str]] = [(index, found[0], found[1]) for index, found in found_all]
     # A table of contents lists the same numbers earlier, densely, with page numbers: when a
     # number occurs twice, the earlier occurrence that ends in a page number is a TOC entry.

@@ -7,24 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from core_support import ALL_STEMS, FIXTURES, WAREHOUSE_STEMS, table_counts
-
-
-def _parse_one(stem: str):
-    from pipeline.ingest.service import process_file, sha256_of
-
-    path = FIXTURES / f"{stem}.pdf"
-    _, parsed, reason, detail = process_file(str(path), sha256_of(path))
-    if parsed is None:
-        raise RuntimeError(f"{stem}: {reason}: {detail}")
-    return stem, parsed
+from core_support import ALL_STEMS, FIXTURES, WAREHOUSE_STEMS, parse_fixture, table_counts
 
 
 @pytest.fixture(scope="session")
 def parsed_docs() -> dict:
     """stem -> ParsedDocument for every fixture PDF, parsed once (two worker processes)."""
     with ProcessPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(_parse_one, ALL_STEMS))
+        return dict(pool.map(parse_fixture, ALL_STEMS))
 
 
 @pytest.fixture(scope="session")

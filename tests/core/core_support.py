@@ -186,3 +186,15 @@ def table_counts(con) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
+
+
+def parse_fixture(stem: str):
+    """(stem, ParsedDocument) for one fixture PDF. Lives here, not in conftest.py, so worker
+    processes can unpickle it (several test folders have a module named conftest)."""
+    from pipeline.ingest.service import process_file, sha256_of
+
+    path = FIXTURES / f"{stem}.pdf"
+    _, parsed, reason, detail = process_file(str(path), sha256_of(path))
+    if parsed is None:
+        raise RuntimeError(f"{stem}: {reason}: {detail}")
+    return stem, parsed
