@@ -42,40 +42,6 @@ def load_score():
     return module.score
 
 
-def meeting_as_gold(meeting) -> dict:
-    """A parsed pipeline.model.Meeting in the gold JSON shape (shared/eval/GOLD_FORMAT.md)."""
-    items = []
-    for item in meeting.items:
-        decision = item.decision
-        items.append({
-            "number": item.number,
-            "title": item.title,
-            "case_number": item.case_number.printed if item.case_number else None,
-            "closed": item.closed,
-            "first_page": item.first_page,
-            "last_page": item.last_page,
-            "recommendation": item.recommendation,
-            "decision": decision.text if decision else None,
-            "decision_outcome": decision.outcome if decision else "none",
-            "votes": decision.votes.as_gold() if decision and decision.votes else None,
-            "absent": list(item.absent),
-            "attachments": list(item.attachments),
-        })
-    return {
-        "source_file": meeting.source_file,
-        "municipality": meeting.municipality,
-        "committee": meeting.committee,
-        "document_type": meeting.document_type,
-        "meeting_date": meeting.meeting_date,
-        "start_time": meeting.start_time,
-        "end_time": meeting.end_time,
-        "location": meeting.location,
-        "members": list(meeting.members),
-        "absent": [{"name": a.name, "note": a.note} for a in meeting.absent],
-        "items": items,
-    }
-
-
 def choose_pdfs(greve: int) -> list[Path]:
     pdfs = sorted(p for p in PUBLIC.glob("*.pdf") if p.with_suffix(".json").exists())
     if greve:
@@ -108,7 +74,7 @@ def run_engine(engine: str, pdfs: list[Path], gold_dir: Path, work: Path, nlp, r
         seconds += best
         pages += len(doc.pages)
         meeting = parse_document(doc, nlp)
-        (pred_dir / f"{pdf.stem}.json").write_text(json.dumps(meeting_as_gold(meeting), ensure_ascii=False,
+        (pred_dir / f"{pdf.stem}.json").write_text(json.dumps(meeting.as_gold(), ensure_ascii=False,
                                                               indent=1), encoding="utf-8")
     score = load_score()
     result, per_doc = score(str(gold_dir), str(pred_dir))

@@ -267,39 +267,6 @@ def _init_worker(removals: list[tuple]) -> None:
     _NLP = load_pipeline()
 
 
-def _as_gold(meeting) -> dict:
-    items = []
-    for item in meeting.items:
-        decision = item.decision
-        items.append({
-            "number": item.number,
-            "title": item.title,
-            "case_number": item.case_number.printed if item.case_number else None,
-            "closed": item.closed,
-            "first_page": item.first_page,
-            "last_page": item.last_page,
-            "recommendation": item.recommendation,
-            "decision": decision.text if decision else None,
-            "decision_outcome": (decision.outcome if decision and decision.outcome else "none"),
-            "votes": decision.votes.as_gold() if decision and decision.votes else None,
-            "absent": list(item.absent),
-            "attachments": list(item.attachments),
-        })
-    return {
-        "source_file": meeting.source_file,
-        "municipality": meeting.municipality,
-        "committee": meeting.committee,
-        "document_type": meeting.document_type,
-        "meeting_date": meeting.meeting_date,
-        "start_time": meeting.start_time,
-        "end_time": meeting.end_time,
-        "location": meeting.location,
-        "members": list(meeting.members),
-        "absent": [{"name": a.name, "note": a.note} for a in meeting.absent],
-        "items": items,
-    }
-
-
 def _parse_one(pdf: str, cache_file: str) -> dict:
     """Extract (or load the cached extraction), parse, convert; return the prediction and the usage."""
     from pipeline.extract import extract_document
@@ -318,7 +285,7 @@ def _parse_one(pdf: str, cache_file: str) -> dict:
             path = Path(pdf)
             doc = extract_document(path, hashlib.sha256(path.read_bytes()).hexdigest())
             cache.write_bytes(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-        out["pred"] = _as_gold(parse_document(doc, _NLP))
+        out["pred"] = parse_document(doc, _NLP).as_gold()
     except Exception as exc:  # a failing document scores 0, it does not stop the run
         out["error"] = f"{type(exc).__name__}: {exc}"
     out["used"] = dict(_USED)

@@ -163,6 +163,26 @@ class Meeting:
     warnings: list[ParseWarning] = field(default_factory=list)
     unassigned_pages: list[int] = field(default_factory=list)
 
+    def as_gold(self) -> dict:
+        """This meeting in the gold JSON shape (../shared/eval/GOLD_FORMAT.md), straight from the parser."""
+        return {
+            "source_file": self.source_file, "municipality": self.municipality, "committee": self.committee,
+            "document_type": self.document_type, "meeting_date": self.meeting_date,
+            "start_time": self.start_time, "end_time": self.end_time, "location": self.location,
+            "members": list(self.members),
+            "absent": [{"name": a.name, "note": a.note} for a in self.absent],
+            "items": [{
+                "number": i.number, "title": i.title,
+                "case_number": i.case_number.printed if i.case_number else None,
+                "closed": i.closed, "first_page": i.first_page, "last_page": i.last_page,
+                "recommendation": i.recommendation,
+                "decision": i.decision.text if i.decision else None,
+                "decision_outcome": i.decision.outcome if i.decision else "none",
+                "votes": i.decision.votes.as_gold() if i.decision and i.decision.votes else None,
+                "absent": list(i.absent), "attachments": list(i.attachments),
+            } for i in self.items],
+        }
+
 
 @dataclass
 class ParsedDocument:

@@ -19,7 +19,13 @@ DEFAULT_ENGINE = "pdfium"
 def extract_document(path: Path, sha256: str, engine: str = DEFAULT_ENGINE) -> ExtractedDocument:
     """Validate, extract and clean one PDF. Raises ExtractionError with a reason code."""
     check_pdf_bytes(path)
-    return clean(ENGINES[engine]().extract(path, sha256))
+    doc = ENGINES[engine]().extract(path, sha256)
+    if not doc.pages:
+        raise ExtractionError("no_pages", "the PDF has no pages")
+    if not any(page.lines for page in doc.pages):
+        raise ExtractionError("no_text_layer",
+                              f"none of the {len(doc.pages)} pages has a text layer (scanned? OCR is not done yet)")
+    return clean(doc)
 
 
 __all__ = ["DEFAULT_ENGINE", "ExtractionError", "Extractor", "extract_document", "join_lines", "ENGINES"]

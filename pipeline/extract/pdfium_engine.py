@@ -292,8 +292,4 @@ class PdfiumExtractor:
                                                 f"{exc.__class__.__name__}: {exc}") from exc
         finally:
             pdf.close()
-        if not pages:
-            raise ExtractionError("no_pages", "the PDF has no pages")
-        if not any(p.lines for p in pages):
-            raise ExtractionError("no_text_layer", f"none of the {len(pages)} pages has a text layer (scanned? OCR is not done yet)")
         return ExtractedDocument(source_file=path.name, sha256=sha256, pages=pages, engine=self.name)

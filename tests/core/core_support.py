@@ -157,27 +157,6 @@ def align_items(gitems: list[dict], pitems: list[dict]) -> list[tuple[dict, dict
     return [(g, (by_num.get(to_int(g.get("number"))) or [None])[0]) for g in gitems]
 
 
-def meeting_as_gold(meeting) -> dict:
-    """A parsed pipeline.model.Meeting in the gold JSON shape."""
-    return {
-        "source_file": meeting.source_file, "municipality": meeting.municipality, "committee": meeting.committee,
-        "document_type": meeting.document_type, "meeting_date": meeting.meeting_date,
-        "start_time": meeting.start_time, "end_time": meeting.end_time, "location": meeting.location,
-        "members": list(meeting.members),
-        "absent": [{"name": a.name, "note": a.note} for a in meeting.absent],
-        "items": [{
-            "number": i.number, "title": i.title,
-            "case_number": i.case_number.printed if i.case_number else None,
-            "closed": i.closed, "first_page": i.first_page, "last_page": i.last_page,
-            "recommendation": i.recommendation,
-            "decision": i.decision.text if i.decision else None,
-            "decision_outcome": i.decision.outcome if i.decision else "none",
-            "votes": i.decision.votes.as_gold() if i.decision and i.decision.votes else None,
-            "absent": list(i.absent), "attachments": list(i.attachments),
-        } for i in meeting.items],
-    }
-
-
 def load_gold(stem: str) -> dict:
     return json.loads((FIXTURES / f"{stem}.json").read_text(encoding="utf-8"))
 

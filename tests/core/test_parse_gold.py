@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from core_support import (ALL_STEMS, ITEM_FIELDS, META_FIELDS, STYLE_OF, absent_names, align_items, f1,
-                          field_match, load_gold, meeting_as_gold, norm_list_entry)
+                          field_match, load_gold, norm_list_entry)
 
 
 def case_id(stem: str) -> str:
@@ -17,7 +17,7 @@ def case_id(stem: str) -> str:
 
 @pytest.fixture(scope="module")
 def predictions(parsed_docs) -> dict:
-    return {stem: meeting_as_gold(parsed_docs[stem].meeting) for stem in ALL_STEMS}
+    return {stem: parsed_docs[stem].meeting.as_gold() for stem in ALL_STEMS}
 
 
 DOCS = [pytest.param(stem, id=case_id(stem)) for stem in ALL_STEMS]

@@ -237,5 +237,5 @@ def test_image_only_page_has_no_text_layer(tmp_path):
     fig.savefig(scan)
     plt.close(fig)
     with pytest.raises(ExtractionError) as caught:
-        PdfiumExtractor().extract(scan, "x")
+        extract_document(scan, "x", engine="pdfium")
     assert caught.value.reason == "no_text_layer"
