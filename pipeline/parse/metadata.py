@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 from pipeline.extract import join_lines
 from pipeline.model import Absence, Line, Meeting
 from pipeline.model import Substitute
-from pipeline.parse.attendance import find_substitutes, match_member, split_absence, split_names
+from pipeline.parse.attendance import clean_name, find_substitutes, match_member, split_absence, split_names
 from pipeline.parse.dates import parse_danish_date, parse_times
 from pipeline.parse.vocabulary import DOCUMENT_TYPE_WORDS, FRONT_LABELS
 
@@ -168,6 +168,8 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     meeting.members = split_names(join_lines(member_lines).replace("\n", ", ")) if member_lines else []
     if member_lines and len(member_lines) > 1 and not any("," in text for text in member_lines):
         meeting.members = [n for text in member_lines for n in split_names(text)]
+    if not meeting.members:
+        meeting.members = _name_column(front)
 
     # absences (with qualifiers), and remarks that carry partial attendance
     absences: list[Absence] = []
@@ -193,6 +195,24 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
 
 def clean_sub(name: str) -> str:
     return re.sub(r"^(?:som\s+)?", "", name).strip()
+
+
+_PERSON_LINE = re.compile(r"^[A-ZÆØÅ][a-zæøåéü]+(?:[- ][A-ZÆØÅ][a-zæøåéü]+\.?){1,4}(?:\s*\([A-ZÆØÅ]{1,3}\))?"
+                          r"(?:\s*[-–,]\s*(?:formand|næstformand|borgmester|viceborgmester))?$")
+
+
+def _name_column(front: list[Line]) -> list[str]:
+    """Members printed one per line without a known label: the first run of three or more lines
+    that each read as a person's name (optionally with party letter and role)."""
+    run: list[Line] = []
+    for line in front + [Line(page=0, top=0, x0=0, x1=0, text="")]:
+        if _PERSON_LINE.match(line.text.strip()) and (not run or abs(line.x0 - run[0].x0) < 3):
+            run.append(line)
+            continue
+        if len(run) >= 3:
+            return [clean_name(l.text) for l in run]
+        run = [line] if _PERSON_LINE.match(line.text.strip()) else []
+    return []
 
 
 def _is_member(name: str, members: list[str]) -> bool:
