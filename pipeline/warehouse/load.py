@@ -69,45 +69,51 @@ def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, st
     return result
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], on_conflict: str = "") -> None:
+    """Insert many rows with few statements: DuckDB's executemany pays a large per-row cost."""
+    if not rows:
+        return
+    width = len(rows[0])
+    group = "(" + ", ".join("?" * width) + ")"
+    per_statement = max(1, 2000 // width)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        con.execute(f"INSERT INTO {table} VALUES {', '.join([group] * len(chunk))} {on_conflict}",
+                    [value for row in chunk for value in row])
+
+
 def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source_path: str, size_bytes: int) -> str:
     """Write one document's rows in one transaction; returns its meeting id."""
     doc, meeting = parsed.extracted, parsed.meeting
     doc_id = doc.sha256
     mid = meeting_id(meeting, doc_id)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
         for old in documents_to_replace(con, source_path, doc_id, mid):
             old_path = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [old]).fetchone()[0]
-            con.execute("INSERT OR REPLACE INTO superseded_documents VALUES (?, ?, ?, ?)",
-                        [old, old_path, doc_id, datetime.now(timezone.utc).replace(tzinfo=None)])
+            con.execute("INSERT OR REPLACE INTO superseded_documents VALUES (?, ?, ?, ?)", [old, old_path, doc_id, now])
             _delete_document(con, old)
         _delete_document(con, doc_id)
         con.execute("DELETE FROM superseded_documents WHERE doc_id = ?", [doc_id])
         con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
         status = "parsed_with_warnings" if meeting.warnings else "parsed"
-        con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [doc_id, doc.source_file, source_path, size_bytes, len(doc.pages), doc.pages_without_text,
-                     doc.engine, status, datetime.now(timezone.utc).replace(tzinfo=None)])
-        con.execute("INSERT INTO meetings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [mid, doc_id, doc.source_file, meeting.municipality, meeting.committee, meeting.document_type,
-                     meeting.meeting_date, meeting.start_time, meeting.end_time, meeting.location])
+        insert_rows(con, "documents", [[doc_id, doc.source_file, source_path, size_bytes, len(doc.pages),
+                                        doc.pages_without_text, doc.engine, status, now]])
+        insert_rows(con, "meetings", [[mid, doc_id, doc.source_file, meeting.municipality, meeting.committee,
+                                       meeting.document_type, meeting.meeting_date, meeting.start_time,
+                                       meeting.end_time, meeting.location]])
         people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
         ids = member_ids(con, list(dict.fromkeys(people)))
-        if meeting.members:
-            con.executemany("INSERT INTO meeting_members VALUES (?, ?, ?, ?)",
-                            [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
-        if meeting.absent:
-            con.executemany("INSERT INTO meeting_absences VALUES (?, ?, ?, ?)",
-                            [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
-        if meeting.substitutes:
-            con.executemany("INSERT INTO meeting_substitutes VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                            [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
-        for item in meeting.items:
-            _insert_item(con, mid, doc_id, doc.source_file, item, meeting, ids)
-        if meeting.warnings:
-            con.executemany("INSERT INTO parse_warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
-                             for k, w in enumerate(meeting.warnings)])
+        insert_rows(con, "meeting_members", [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
+        insert_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
+        insert_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes],
+                    "ON CONFLICT DO NOTHING")
+        rows = _item_rows(mid, doc_id, doc.source_file, meeting, ids)
+        for table, table_rows in rows.items():
+            insert_rows(con, table, table_rows, "ON CONFLICT DO NOTHING")
+        insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
+                                            for k, w in enumerate(meeting.warnings)])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -115,36 +121,34 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     return mid
 
 
-def _insert_item(con, mid: str, doc_id: str, source_file: str, item: Item, meeting: Meeting, ids: dict) -> None:
-    iid = item_id(mid, item)
-    case = item.case_number
-    con.execute(
-        "INSERT INTO agenda_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [iid, mid, doc_id, source_file, item.position, item.number, item.title, item.closed, item.first_page,
-         item.last_page, item.recommendation,
-         case.printed if case else None, case.scheme if case else None,
-         case.main_group if case else None, case.group if case else None, case.subject if case else None,
-         case.facet if case else None, case.serial if case else None, case.year if case else None])
-    if item.sections:
-        con.executemany("INSERT INTO item_sections VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page] for s in item.sections])
-    decision = item.decision
-    if decision is not None:
-        votes = decision.votes
-        con.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [iid, decision.text, decision.outcome,
-                     votes.for_ if votes else None, votes.against if votes else None, votes.abstain if votes else None,
-                     decision.deviates_from_recommendation, decision.heading, decision.page])
-        if decision.notes:
-            con.executemany("INSERT INTO decision_notes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            [[iid, k, n.kind, n.text] for k, n in enumerate(decision.notes)])
-    else:
-        con.execute("INSERT INTO decisions VALUES (?, NULL, 'none', NULL, NULL, NULL, false, NULL, NULL) ON CONFLICT DO NOTHING", [iid])
-    if item.attachments:
-        con.executemany("INSERT INTO attachments VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        [[iid, k, title] for k, title in enumerate(item.attachments)])
-    people = list(dict.fromkeys(meeting.members + [s.name for s in meeting.substitutes]
-                                + [n for n in item.absent if n not in meeting.members]))
-    if people:
-        con.executemany("INSERT INTO attendance VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        [[mid, iid, name, ids.get(name), "absent" if name in item.absent else "present"] for name in people])
+def _item_rows(mid: str, doc_id: str, source_file: str, meeting: Meeting, ids: dict) -> dict[str, list[list]]:
+    """Rows of every item-level table, in insertion order (parents first)."""
+    rows: dict[str, list[list]] = {t: [] for t in ("agenda_items", "item_sections", "decisions", "decision_notes",
+                                                   "attachments", "attendance")}
+    for item in meeting.items:
+        iid = item_id(mid, item)
+        case = item.case_number
+        rows["agenda_items"].append(
+            [iid, mid, doc_id, source_file, item.position, item.number, item.title, item.closed, item.first_page,
+             item.last_page, item.recommendation,
+             case.printed if case else None, case.scheme if case else None,
+             case.main_group if case else None, case.group if case else None, case.subject if case else None,
+             case.facet if case else None, case.serial if case else None, case.year if case else None])
+        rows["item_sections"] += [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page]
+                                  for s in item.sections]
+        decision = item.decision
+        if decision is not None:
+            votes = decision.votes
+            rows["decisions"].append([iid, decision.text, decision.outcome,
+                                      votes.for_ if votes else None, votes.against if votes else None,
+                                      votes.abstain if votes else None,
+                                      decision.deviates_from_recommendation, decision.heading, decision.page])
+            rows["decision_notes"] += [[iid, k, n.kind, n.text] for k, n in enumerate(decision.notes)]
+        else:
+            rows["decisions"].append([iid, None, "none", None, None, None, False, None, None])
+        rows["attachments"] += [[iid, k, title] for k, title in enumerate(item.attachments)]
+        people = list(dict.fromkeys(meeting.members + [s.name for s in meeting.substitutes]
+                                    + [n for n in item.absent if n not in meeting.members]))
+        rows["attendance"] += [[mid, iid, name, ids.get(name), "absent" if name in item.absent else "present"]
+                               for name in people]
+    return rows
