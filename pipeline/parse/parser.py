@@ -24,13 +24,16 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
     read_front_matter(lines[:front_end], running, lines, meeting)
 
     heading_size, section_size = typical_sizes(lines, headings, body_size)
+    appendix_pages: set[int] = set()
     # item blocks: from after the title lines to the next heading, minus a bare case number
     # printed just above the next heading (it belongs to the next item)
     for position, heading in enumerate(headings):
         start = heading.title_lines[-1] + 1
         end = headings[position + 1].index if position + 1 < len(headings) else len(lines)
         block = lines[start:end]
-        block = block[:document_level_start(block, heading_size, section_size, body_size)]
+        cut = document_level_start(block, heading_size, section_size, body_size)
+        appendix_pages.update(line.page for line in block[cut:])  # e.g. the full Bilag list after the last item
+        block = block[:cut]
         while block and position + 1 < len(headings) and bare_case_number(block[-1].text):
             block = block[:-1]
         leading_case = []
@@ -47,7 +50,7 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
     nlp_refine(meeting, nlp)
     _resolve_document_type(meeting)
     _resolve_attendance(meeting)
-    _collect_warnings(meeting, doc, headings, front_end)
+    _collect_warnings(meeting, doc, front_end, appendix_pages)
     return meeting
 
 
@@ -89,7 +92,7 @@ def _resolve_attendance(meeting: Meeting) -> None:
         meeting.absent = [Absence(name, None) for name in seen]
 
 
-def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, headings, front_end: int) -> None:
+def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, front_end: int, appendix_pages: set[int]) -> None:
     warn = meeting.warnings.append
     if not meeting.meeting_date:
         warn(ParseWarning("unparsed_date", "no meeting date could be read from the front matter"))
@@ -111,7 +114,7 @@ def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, headings, front_
     for page in doc.pages:
         if not page.has_text_layer:
             warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
-    covered = set()
+    covered = set(appendix_pages)
     if meeting.items or front_end:
         first_item_page = doc.lines[front_end].page if front_end < len(doc.lines) else None
         for page in doc.pages:
