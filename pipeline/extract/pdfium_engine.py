@@ -27,7 +27,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline.extract.base import ExtractionError
+from pipeline.extract.base import ExtractionError, has_doubled_glyphs
 from pipeline.model import ExtractedDocument, Line, Page
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
@@ -130,24 +130,9 @@ def _read_chars(textpage, height: float) -> list[tuple]:
     return chars
 
 
-def _has_doubled_chars(chars: list[tuple]) -> bool:
-    """More than 3 glyphs printed twice at the same spot (rounded): the page uses faux bold.
-    The same test as the pdfplumber engine, so both engines dedupe the same pages."""
-    seen = set()
-    doubled = 0
-    for char in chars:
-        key = (char[0], round(char[1]), round(char[3]))
-        if key in seen:
-            doubled += 1
-            if doubled > 3:
-                return True
-        seen.add(key)
-    return False
-
-
 def _dedupe(chars: list[tuple]) -> list[tuple]:
     """Drop a character printed again at (almost) the same spot with the same glyph, font and size."""
-    if not _has_doubled_chars(chars):
+    if not has_doubled_glyphs((c[0], c[1], c[3]) for c in chars):
         return chars
     cells: dict[tuple, list[tuple[float, float]]] = {}  # (glyph, font, size, grid x, grid y) -> spots
     out = []

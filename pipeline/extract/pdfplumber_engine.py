@@ -10,26 +10,11 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSEOF
 
-from pipeline.extract.base import ExtractionError
+from pipeline.extract.base import ExtractionError, has_doubled_glyphs
 from pipeline.model import ExtractedDocument, Line, Page
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique", re.IGNORECASE)
-
-
-def _has_doubled_chars(chars: list[dict]) -> bool:
-    """Faux bold prints each glyph twice at (almost) the same spot; dedupe_chars is slow, so only
-    pages that show this pay for it."""
-    seen = set()
-    doubled = 0
-    for char in chars:
-        key = (char["text"], round(char["x0"]), round(char["top"]))
-        if key in seen:
-            doubled += 1
-            if doubled > 3:
-                return True
-        seen.add(key)
-    return False
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -83,7 +68,8 @@ class PdfplumberExtractor:
         pages: list[Page] = []
         try:
             for index, page in enumerate(pdf.pages, start=1):
-                clean = page.dedupe_chars() if _has_doubled_chars(page.chars) else page
+                doubled = has_doubled_glyphs((c["text"], c["x0"], c["top"]) for c in page.chars)
+                clean = page.dedupe_chars() if doubled else page
                 raw_lines = clean.extract_text_lines(return_chars=True, strip=True)
                 lines = [_line_from_chars(index, raw) for raw in raw_lines if raw["text"].strip()]
                 has_text = bool(lines) or not page.images
