@@ -60,7 +60,9 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
         return None
     number, title = int(match.group(1)), match.group(2).strip()
     if not (strong or emphasized(line, body_size)):
-        return None
+        # a plain-typography document: a numbered line standing apart, not a sentence in a list
+        if line.gap_before < body_size * 0.5 or title.endswith((".", ",", ";", ":")) or len(title.split()) > 20:
+            return None
     if strong and not emphasized(line, body_size) and len(title.split()) > 20:
         return None
     if not (title[:1].isupper() or title[:1].isdigit() or title[:1] in "§\"'”“«(") or title.lower().startswith("at "):
