@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +33,15 @@ def build_pipeline(target: Path | None = None) -> Path:
     nlp.meta["name"] = MODEL_NAME
     nlp.meta["description"] = "Danish municipal minutes: lookup lemmas, case-number/money/date entities, decision outcomes"
     target.parent.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(target)
+    # write beside the target, then rename: a worker loading the model never sees half a pipeline
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    nlp.to_disk(staging)
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        os.replace(staging, target)
+    except OSError:  # another process finished first; its copy is as good as ours
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
