@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+from pdf_bytes import encrypted_pdf
 from click.testing import CliRunner
 
 from core_support import FIXTURES, load_gold, table_counts
@@ -16,28 +17,6 @@ from pipeline.warehouse.integrity import orphan_counts
 
 GOOD = "greve-oekonomiudvalget-2022-01-10"
 GOOD_2 = "east-0006"
-
-
-def encrypted_pdf() -> bytes:
-    """A one-page PDF whose trailer names a standard security handler (/Encrypt) with unknown passwords."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 720 Td (Hemmeligt) Tj ET\nendstream",
-            b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for k, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 5 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objs) + 1, b"ab" * 16, b"ab" * 16)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def image_only_pdf(path) -> None:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pdf_bytes import encrypted_pdf, one_page_pdf
 
 from pipeline.extract import ENGINES, ExtractionError, extract_document
 from pipeline.extract.layout import clean
@@ -123,53 +124,10 @@ def test_parsed_items_equal_gold(meetings, stem):
     assert [i.case_number.printed if i.case_number else None for i in items] == [g["case_number"] for g in gold]
 
 
-def _encrypted_pdf() -> bytes:
-    """One page behind the standard security handler with passwords nobody knows."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 720 Td (Hemmeligt) Tj ET\nendstream",
-            b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for k, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 5 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objs) + 1, b"ab" * 16, b"ab" * 16)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
-def _one_page_pdf(content: bytes) -> bytes:
-    """A one-page PDF printing `content` (a content stream) with Helvetica as /F1."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for k, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
-
-
 def test_faux_bold_doubled_characters_are_read_once(tmp_path):
     heading = b"(Punkt 1. Godkendelse af dagsorden) Tj ET"
     path = tmp_path / "faux-bold.pdf"
-    path.write_bytes(_one_page_pdf(b"BT /F1 14 Tf 72 760 Td " + heading + b" BT /F1 14 Tf 72.4 760 Td " + heading
+    path.write_bytes(one_page_pdf(b"BT /F1 14 Tf 72 760 Td " + heading + b" BT /F1 14 Tf 72.4 760 Td " + heading
                                    + b" BT /F1 10 Tf 72 730 Td (Godkendt.) Tj ET"))
     lines = PdfiumExtractor().extract(path, "x").lines
     assert [(line.text, line.size, line.font) for line in lines] == [
@@ -182,7 +140,7 @@ def test_faux_bold_doubled_characters_are_read_once(tmp_path):
 
 def test_encrypted_file(tmp_path):
     path = tmp_path / "encrypted.pdf"
-    path.write_bytes(_encrypted_pdf())
+    path.write_bytes(encrypted_pdf())
     with pytest.raises(ExtractionError) as caught:
         PdfiumExtractor().extract(path, "x")
     assert caught.value.reason == "encrypted"
