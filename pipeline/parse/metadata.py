@@ -18,7 +18,9 @@ _NOT_MUNICIPALITY = {"Hele", "Denne", "Vores", "Den", "Anden", "Hver", "Samme", 
 _COMMITTEE = re.compile(
     r"((?:[A-ZÆØÅ][\wæøå]*-,?\s+(?:og\s+|&\s+)?)*[A-ZÆØÅ][\wæøå]*(?:udvalget|udvalg)\b"
     r"|Udvalget\s+for\s+[A-ZÆØÅ][\wæøå]+(?:(?:,\s+|\s+og\s+|\s+)[A-ZÆØÅa-zæøå][\wæøå]+)*?(?=\s*(?:-|–|$|,|\sd\.|\sden\s|\s\d))"
-    r"|Byrådet|Byråd(?:\s+\d{4}-\d{4})?|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|Forretningsudvalget|Magistraten)")
+    r"|(?!Kommunes?\s)[A-ZÆØÅ][a-zæøå]+\s+Udvalg(?:et)?\b(?!\s+for\b)"
+    r"|(?:[A-ZÆØÅ][\wæøå]*-,?\s+(?:og\s+)?)*[A-ZÆØÅ][\wæøå]*rådet\b"
+    r"|Byrådet|Byråd(?:\s+\d{4}-\d{4})?|Kommunalbestyrelsen|Borgerrepræsentationen|Forretningsudvalget|Magistraten)")
 
 
 def _label(line_text: str) -> tuple[str, str] | None:

@@ -289,3 +289,18 @@ def test_greve_whole_meeting_absence(parsed_docs):
     assert [(a.name, a.note) for a in meeting.absent] == [("Mehmet Zeki Dogru", None)]
     absent = _absent_by_item(parsed_docs, "greve-oekonomiudvalget-2022-01-10")
     assert all(absent[n] == ["Mehmet Zeki Dogru"] for n in (1, 2, 3))
+
+
+@pytest.mark.parametrize("printed, committee", [
+    ("REFERAT Økonomiudvalget d. 09-05-2022", "Økonomiudvalget"),
+    ("REFERAT Byråd 2022-2025 d. 27-10-2022", "Byråd 2022-2025"),
+    ("REFERAT Klima-, Teknik- og Miljøudvalget d. 04-04-2022", "Klima-, Teknik- og Miljøudvalget"),
+    ("fra ordinært møde i Udvalget for Teknik og Klima", "Udvalget for Teknik og Klima"),
+    ("Ballerup Kommune Udvalget for Teknik og Klima - Referat", "Udvalget for Teknik og Klima"),
+    ("Beslutningsprotokol for Teknisk Udvalg", "Teknisk Udvalg"),
+    ("Referat af møde i Ældrerådet", "Ældrerådet"),
+])
+def test_committee_names_in_titles_and_headers(printed, committee):
+    from pipeline.parse.metadata import _committee_from
+
+    assert _committee_from(printed) == committee
