@@ -13,6 +13,8 @@ from pipeline.parse.headings import HeadingMatch, classify_heading
 _PREFIXED_ITEM = re.compile(r"^(?:dagsordens)?(?:punkt|pkt\.?|sag(?:\s+nr\.?)?)\s*(\d{1,4})\s*[.:)\-–]?\s+(\S.*)$", re.IGNORECASE)
 # "82. Titel", "5) Titel", "12 - Titel"
 _NUMBERED_ITEM = re.compile(r"^(\d{1,4})\s*(?:[.)]|\s[-–:])\s*(\S.*)$")
+# "12 Titel" without punctuation: only trusted on emphasised lines
+_SPACED_ITEM = re.compile(r"^(\d{1,3})\s+(?=[A-ZÆØÅ§])(\S.*)$")
 _TOC_LEADER = re.compile(r"(\.\s*){4,}\s*\d*\s*$|…+\s*\d+\s*$")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 _CLOSED = re.compile(r"^(lukket(\s+punkt|\s+sag)?|fortroligt(\s+punkt)?)\s*[:\-–]?\s*", re.IGNORECASE)
@@ -56,6 +58,8 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
     strong = match is not None
     if not match:
         match = _NUMBERED_ITEM.match(text)
+    if not match and emphasized(line, body_size):
+        match = _SPACED_ITEM.match(text)
     if not match:
         return None
     number, title = int(match.group(1)), match.group(2).strip()

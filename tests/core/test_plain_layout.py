@@ -65,3 +65,35 @@ def test_items_without_typography(meeting):
         ("Godkendt.", "approved"), ("Udsat til næste møde.", "postponed")]
     assert all(i.absent == ["Bo Hansen"] for i in meeting.items)
     assert meeting.warnings == []
+
+
+def test_bold_headings_numbered_without_punctuation(tmp_path):
+    """'12 Titel' (no dot) in bold, section headings bold at body size, a bold table header in the body."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    lines = [
+        ("Norddjurs Kommune", 0.0, "bold"), ("Referat - Børne- og Skoleudvalget", 0.03, "normal"),
+        ("Mødedato: 2. februar 2024", 0.03, "normal"), ("Mødetidspunkt: 16:00", 0.02, "normal"),
+        ("12 Skolestruktur", 0.05, "bold"), ("Sagsnr.: 24/100", 0.02, "normal"),
+        ("Beløb i 1.000 kr.", 0.03, "bold"), ("Udgifter 2024 1.200", 0.02, "normal"),
+        ("Beslutning", 0.03, "bold"), ("Drøftet.", 0.02, "normal"),
+        ("13 Eventuelt", 0.05, "bold"), ("Beslutning", 0.03, "bold"), ("Intet.", 0.02, "normal"),
+    ]
+    path = tmp_path / "spaced.pdf"
+    with PdfPages(path) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        y = 0.95
+        for text, gap, weight in lines:
+            y -= gap
+            fig.text(0.08, y, text, fontsize=12 if text[:2].isdigit() else 10, fontweight=weight, family="DejaVu Sans")
+        pdf.savefig(fig)
+        plt.close(fig)
+    meeting = parse_document(extract_document(path, "spaced"))
+    assert meeting.committee == "Børne- og Skoleudvalget"
+    assert [(i.number, i.title) for i in meeting.items] == [(12, "Skolestruktur"), (13, "Eventuelt")]
+    assert [(i.decision.text, i.decision.outcome) for i in meeting.items] == [("Drøftet.", "discussed"), ("Intet.", "other")]
+    assert meeting.items[0].case_number.printed == "24/100"
