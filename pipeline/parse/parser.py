@@ -1,12 +1,15 @@
 """Parse an extracted document into a Meeting: front matter, items, attendance, warnings."""
 from __future__ import annotations
 
+from rapidfuzz import fuzz, process
+
 from pipeline.model import Absence, ExtractedDocument, Line, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
 from pipeline.parse.case_numbers import bare_case_number
 from pipeline.parse.items import build_item
 from pipeline.parse.metadata import read_front_matter
 from pipeline.parse.structure import body_font_size, document_level_start, find_item_headings, typical_sizes
+from pipeline.parse.vocabulary import ITEMS_WITHOUT_DECISION
 
 
 def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
@@ -92,6 +95,12 @@ def _resolve_attendance(meeting: Meeting) -> None:
         meeting.absent = [Absence(name, None) for name in seen]
 
 
+def _needs_no_decision(title: str) -> bool:
+    """Signature pages and the like ("Underskriftsark") are items without a decision by nature."""
+    best = process.extractOne(title.lower(), ITEMS_WITHOUT_DECISION, scorer=fuzz.ratio)
+    return bool(best and best[1] >= 85)
+
+
 def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, front_end: int, appendix_pages: set[int]) -> None:
     warn = meeting.warnings.append
     if not meeting.meeting_date:
@@ -109,7 +118,8 @@ def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, front_end: int, 
             warn(ParseWarning("non_increasing_item_number", f"item {item.number} follows item {previous}", item.number, item.first_page))
         seen.add(item.number)
         previous = item.number
-        if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text):
+        if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text) \
+                and not _needs_no_decision(item.title):
             warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number, item.first_page))
     for page in doc.pages:
         if not page.has_text_layer:

@@ -66,6 +66,10 @@ DOCUMENT_TYPE_WORDS = {
     "dagsorden": ["dagsorden", "åben dagsorden", "indkaldelse", "mødeindkaldelse"],
 }
 
+# Standing items that carry no decision by nature (no warning when a referat has none for them).
+ITEMS_WITHOUT_DECISION = ["underskriftsark", "underskriftsside", "underskrifter", "digital underskrift",
+                          "digital godkendelse af referat", "godkendelse af referat", "underskrift af protokol"]
+
 TOC_HEADINGS = ["indholdsfortegnelse", "indhold", "dagsorden", "oversigt", "punkter på dagsordenen",
                 "dagsordenspunkter", "åbent referat", "åben dagsorden", "lukket referat", "lukket dagsorden"]
 
