@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipeline.warehouse.db import DEFAULT_DB, connect
+from pipeline.commands.options import db_option
+from pipeline.warehouse.db import connect
 
-db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-                         show_default=True, help="DuckDB warehouse file.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.warehouse.db import DEFAULT_DB
+from pipeline.commands.options import db_option
 
-db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-                         show_default=True, help="DuckDB warehouse file.")
 OUTCOMES = ["approved", "approved_with_changes", "rejected", "noted", "postponed", "discussed", "other", "none"]
 
 
