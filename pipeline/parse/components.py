@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from pipeline.parse.case_numbers import EMN, KLE, SLASH, YEAR_SERIAL
@@ -53,7 +53,3 @@ def create_decision_outcome(nlp: Language, name: str):
         return doc
 
     return decision_outcome
-
-
-def entity_spans(doc: Doc, label: str) -> list[Span]:
-    return [ent for ent in doc.ents if ent.label_ == label]

@@ -113,7 +113,7 @@ def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], 
 def _pick_decision(candidates: list[RawSection], meeting_date: str | None, committee: str | None) -> RawSection | None:
     """This meeting's decision among decision-like sections (others quote earlier meetings)."""
     scored = []
-    for order, section in enumerate(candidates):
+    for section in candidates:
         heading = section.heading
         score = 0.0
         if heading.date_text:
@@ -123,12 +123,12 @@ def _pick_decision(candidates: list[RawSection], meeting_date: str | None, commi
         if heading.owner and committee:
             similarity = fuzz.partial_ratio(heading.owner.lower(), committee.lower())
             score += 1 if similarity >= 80 else -1
-        scored.append((score, -order if score < 0 else order, section))
-    usable = [s for s in scored if s[0] >= 0]
+        scored.append((score, section))
+    usable = [(score, section) for score, section in scored if score >= 0]
     if not usable:
         return None
-    best = max(s[0] for s in usable)
-    return [s for s in usable if s[0] == best][0][2]
+    best = max(score for score, _ in usable)
+    return next(section for score, section in usable if score == best)  # the first of the best
 
 
 def build_item(heading: ItemHeading, lines: list[Line], body_size: float, position: int,

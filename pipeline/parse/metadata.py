@@ -93,7 +93,8 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
         committee = _committee_from(" ".join(blocks["committee"])) or " ".join(blocks["committee"]).strip()
     if not committee:
         for line in front[:10] + running[:4]:
-            if _label(line.text) and _label(line.text)[0] not in {"committee"}:
+            label = _label(line.text)
+            if label and label[0] != "committee":
                 continue
             committee = _committee_from(line.text)
             if committee:
@@ -125,17 +126,14 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
 
     # times
     times: list[str] = []
-    for key in ("time", "date"):
-        for text in blocks.get(key, []):
-            times = parse_times(text if key == "time" else text)
-            if times:
-                break
+    for text in blocks.get("time", []) + blocks.get("date", []):
+        times = parse_times(text)
         if times:
             break
     if not times:
         for line in front[:20]:
-            if re.search(r"\bkl\.?\s*\d", line.text, re.IGNORECASE) and not _label(line.text) or (
-                    _label(line.text) and _label(line.text)[0] in {"date", "time"}):
+            label = _label(line.text)
+            if (label[0] in {"date", "time"}) if label else re.search(r"\bkl\.?\s*\d", line.text, re.IGNORECASE):
                 times = parse_times(line.text)
                 if times:
                     break
@@ -183,9 +181,9 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     for line in front:
         for substitute, member in find_substitutes(line.text):
             member = match_member(member, meeting.members)
-            meeting.substitutes.append(Substitute(clean_sub(substitute), member))
+            meeting.substitutes.append(Substitute(substitute, member))
             if not any(a.name == member for a in absences):
-                absences.append(Absence(member, f"stedfortræder: {clean_sub(substitute)}"))
+                absences.append(Absence(member, f"stedfortræder: {substitute}"))
     merged: dict[str, Absence] = {}
     for absence in absences:
         if absence.name in merged:
@@ -193,10 +191,6 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
         else:
             merged[absence.name] = absence
     meeting.absent = list(merged.values())
-
-
-def clean_sub(name: str) -> str:
-    return re.sub(r"^(?:som\s+)?", "", name).strip()
 
 
 _PERSON_LINE = re.compile(r"^[A-ZÆØÅ][a-zæøåéü]+(?:[- ][A-ZÆØÅ][a-zæøåéü]+\.?){1,4}(?:\s*\([A-ZÆØÅ]{1,3}\))?"

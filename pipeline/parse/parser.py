@@ -39,11 +39,10 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
         block = block[:cut]
         while block and position + 1 < len(headings) and bare_case_number(block[-1].text):
             block = block[:-1]
-        leading_case = []
-        if position > 0 or heading.index > 0:
-            above = lines[heading.index - 1] if heading.index > 0 else None
-            if above is not None and bare_case_number(above.text) and (position == 0 or above is not lines[headings[position - 1].title_lines[-1]]):
-                leading_case = [above]
+        # a bare case number printed just above the heading belongs to this item
+        above = heading.index - 1
+        previous_end = headings[position - 1].title_lines[-1] if position else -1
+        leading_case = [lines[above]] if above > previous_end and bare_case_number(lines[above].text) else []
         item = build_item(heading, leading_case + block, body_size, position,
                           meeting.meeting_date, meeting.committee, meeting.members, section_size)
         item.first_page = lines[heading.index].page
@@ -58,17 +57,13 @@ def parse_document(doc: ExtractedDocument, nlp=None) -> Meeting:
 
 
 def nlp_refine(meeting: Meeting, nlp) -> None:
-    """Run the spaCy pipeline over decisions: outcome from lemmas where the rules found none."""
-    texts = [item.decision.text for item in meeting.items if item.decision and item.decision.text]
-    if not texts:
-        return
-    docs = iter(nlp.pipe(texts))
-    for item in meeting.items:
-        if item.decision and item.decision.text:
-            doc = next(docs)
-            outcome = doc._.outcome
-            if outcome and item.decision.outcome in {"other", "none"} and outcome not in {"other", "none"}:
-                item.decision.outcome = outcome
+    """Decisions the word rules left as 'other' go through the spaCy pipeline: its outcome component
+    also reads their lookup lemmas ('godkendtes' -> 'godkende')."""
+    unclear = [item.decision for item in meeting.items
+               if item.decision and item.decision.text and item.decision.outcome == "other"]
+    for decision, doc in zip(unclear, nlp.pipe(d.text for d in unclear)):
+        if doc._.outcome not in (None, "other", "none"):
+            decision.outcome = doc._.outcome
 
 
 def _resolve_document_type(meeting: Meeting) -> None:

@@ -40,9 +40,6 @@ SECTION_HEADINGS: dict[str, list[str]] = {
 
 KIND_OF_VARIANT: dict[str, str] = {v: k for k, vs in SECTION_HEADINGS.items() for v in vs}
 
-# Sections that quote earlier meetings: their decision-like lines are not this meeting's decision.
-HISTORY_KINDS = {"history"}
-
 # Meeting front matter labels -> field.
 FRONT_LABELS: dict[str, list[str]] = {
     "date": ["mødedato", "dato", "møde dato", "afholdt den", "afholdt"],
@@ -56,11 +53,6 @@ FRONT_LABELS: dict[str, list[str]] = {
     "secretary": ["sekretær", "referent", "protokolfører"],
 }
 
-# Words that end a committee name ("Økonomiudvalget", "Byrådet", ...).
-COMMITTEE_HEADS = ("udvalget", "udvalg", "byrådet", "byråd", "kommunalbestyrelsen", "kommunalbestyrelse",
-                   "borgerrepræsentationen", "regionsrådet", "forretningsudvalget", "magistraten", "bestyrelsen",
-                   "rådet", "nævnet")
-
 DOCUMENT_TYPE_WORDS = {
     "referat": ["referat", "beslutningsprotokol", "protokol", "åbent referat", "beslutninger"],
     "dagsorden": ["dagsorden", "åben dagsorden", "indkaldelse", "mødeindkaldelse"],
@@ -69,8 +61,3 @@ DOCUMENT_TYPE_WORDS = {
 # Standing items that carry no decision by nature (no warning when a referat has none for them).
 ITEMS_WITHOUT_DECISION = ["underskriftsark", "underskriftsside", "underskrifter", "digital underskrift",
                           "digital godkendelse af referat", "godkendelse af referat", "underskrift af protokol"]
-
-TOC_HEADINGS = ["indholdsfortegnelse", "indhold", "dagsorden", "oversigt", "punkter på dagsordenen",
-                "dagsordenspunkter", "åbent referat", "åben dagsorden", "lukket referat", "lukket dagsorden"]
-
-DANISH_PARTY_LETTERS = set("ABCDFIKMOVÆØÅQLG")
