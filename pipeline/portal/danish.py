@@ -1,0 +1,124 @@
+"""The one door from the portal reader to the Danish text components of pipeline/parse.
+
+"One parser of Danish text, two readers of structure": the PDF path and the portal path read outcome,
+votes, protocol notes, deviation, recommendation lead-ins, absences, case numbers and section kinds with
+the very same functions. Everything the portal reader needs from pipeline/parse goes through here, so a
+change of those interfaces (e.g. a single `read_decision(text, recommendation, lexicon, nlp)`) is a change
+of this file only.
+"""
+from __future__ import annotations
+
+import re
+
+from pipeline.model import Absence, CaseNumber, Decision, Meeting
+from pipeline.parse import decisions as decision_rules
+from pipeline.parse.attendance import ABSENCE_LINE, absent_items, match_member, split_absence, split_names
+from pipeline.parse.case_numbers import parse_case_number
+from pipeline.parse.headings import classify_heading, decision_heading, vocabulary_kind
+from pipeline.parse.items import strip_lead_in
+from pipeline.parse.structure import _CLOSED as CLOSED_TITLE  # "Lukket: …", "Lukket punkt - …"
+
+OTHER = "other"  # a heading the vocabulary does not know (kind of the PDF path for the same case)
+
+
+def section_kind(heading: str) -> str:
+    """Normalised section kind of a printed heading (vocabulary matched with rapidfuzz, as for PDFs)."""
+    if decision_heading(heading):
+        return "decision"
+    found = vocabulary_kind(heading)
+    return found[0] if found else OTHER
+
+
+def read_decision(text: str | None, recommendation: str | None, nlp=None) -> Decision:
+    """Outcome, votes, notes and deviation of a decision text: the PDF path's rules, then spaCy for 'other'.
+
+    Integrator: switch to pipeline.parse.decisions.read_decision(text, recommendation, nlp=nlp) once it exists.
+    """
+    outcome = decision_rules.classify_outcome(text)
+    if outcome == OTHER and nlp is not None and text:
+        refined = nlp(text)._.outcome
+        if refined not in (None, OTHER, "none"):
+            outcome = refined
+    return Decision(text=text, outcome=outcome, votes=decision_rules.parse_votes(text),
+                    notes=decision_rules.protocol_notes(text),
+                    deviates_from_recommendation=decision_rules.deviates(outcome, text, recommendation))
+
+
+def recommendation_text(text: str) -> str:
+    """The recommendation without its lead-in ('Center for X indstiller, at …' -> 'at …')."""
+    return strip_lead_in(text)
+
+
+def case_number(printed: str | None) -> CaseNumber | None:
+    """A case number as the portal gives it, with its scheme and KLE parts; None when empty."""
+    printed = (printed or "").strip()
+    if not printed:
+        return None
+    return parse_case_number(printed) or CaseNumber(printed, OTHER)
+
+
+def is_closed_title(title: str) -> bool:
+    return bool(CLOSED_TITLE.match(title.strip()))
+
+
+def split_decision_absences(lines: list[str], members: list[str]) -> tuple[list[str], list[str]]:
+    """Absence lines ('Fraværende: X, Y') removed from a decision's lines; returns (kept lines, absent names)."""
+    kept, absent = [], []
+    for line in lines:
+        match = ABSENCE_LINE.match(line.strip())
+        if match:
+            absent.extend(match_member(name, members) for name in split_names(match.group("names")))
+        else:
+            kept.append(line)
+    return kept, list(dict.fromkeys(absent))
+
+
+def absences(text: str, members: list[str]) -> list[Absence]:
+    """A printed absence statement ('X deltog ikke i punkt 4') -> names with their qualifier."""
+    return split_absence(text, members)
+
+
+def resolve_attendance(meeting: Meeting) -> None:
+    """Meeting-level absences with a qualifier that names items become per-item absences (as for PDFs);
+    absences printed under items become meeting-level absences when the meeting lists none."""
+    numbers = [item.number for item in meeting.items if item.number is not None]
+    for absence in meeting.absent:
+        missed = absent_items(absence.note, numbers)
+        if missed is None:
+            continue  # the whole meeting: the portal prints per-item absence under each decision itself
+        for item in meeting.items:
+            if item.number in missed and absence.name not in item.absent:
+                item.absent.append(absence.name)
+    if not meeting.absent:
+        seen: list[str] = []
+        for item in meeting.items:
+            seen.extend(name for name in item.absent if name not in seen)
+        meeting.absent = [Absence(name, None) for name in seen]
+
+
+def clean_lines(text: str) -> list[str]:
+    return [line for line in (re.sub(r"\s+", " ", l).strip() for l in text.split("\n")) if line]
+
+
+def needs_no_decision(title: str) -> bool:
+    """Signature pages and the like ('Underskriftsark') carry no decision by nature."""
+    from rapidfuzz import fuzz, process
+
+    from pipeline.parse.vocabulary import ITEMS_WITHOUT_DECISION
+
+    best = process.extractOne(title.lower(), ITEMS_WITHOUT_DECISION, scorer=fuzz.ratio)
+    return bool(best and best[1] >= 85)
+
+
+def line_heading(text: str, bold: bool) -> str | None:
+    """The heading a lone line states ('Sagsprocedure' printed bold, 'Indstilling' alone), or None.
+
+    The PDF path's classify_heading with bold as emphasis; lines with text after a label ('Fraværende: X')
+    and attendance labels stay text.
+    """
+    if len(text.split()) > 7:
+        return None
+    found = classify_heading(text, emphasized=bold)
+    if found is None or found.rest or found.kind == "attendance":
+        return None
+    return found.heading
