@@ -78,11 +78,14 @@ def sha256_of(path: Path) -> str:
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named on the command line, and PDFs (any case of .pdf) under named folders, sorted."""
+    """Files named on the command line, and PDFs (any case of .pdf) and portal meeting JSON under named folders, sorted."""
+    from pipeline.portal.reader import is_portal_candidate  # portal hook (issue 13)
+
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and (p.suffix.lower() == ".pdf"
+                                                                              or is_portal_candidate(p)))
         else:
             yield path
 
@@ -93,6 +96,9 @@ def process_file(path_text: str, sha256: str, engine: str = "pdfium") -> tuple[s
     from pipeline.parse.parser import parse_document
 
     path = Path(path_text)
+    if path.suffix.lower() == ".json":  # portal hook (issue 13): FirstAgenda meeting JSON
+        from pipeline.portal.reader import process_portal_file
+        return process_portal_file(path_text, sha256)
     try:
         extracted = extract_document(path, sha256, engine)
     except ExtractionError as exc:

@@ -342,3 +342,36 @@ def read_portal_file(path: Path, sha256: str, municipality: str | None = None, a
     obj = decode_meeting(path.read_bytes())
     meeting = read_meeting(obj, path.name, municipality, api_url, nlp)
     return parsed_document(meeting, path.name, sha256)
+
+
+# --------------------------------------------------------------------------- ingest hooks
+_SNIFF_BYTES = 64 * 1024
+_PORTAL_KEYS = (b'"Dagsordenpunkter"', b'"Moede"')
+
+
+def is_portal_candidate(path: Path) -> bool:
+    """A .json file in a folder is taken for ingest when it looks like a portal meeting (its first 64 KB name
+    'Dagsordenpunkter' or 'Moede'), so gold/metadata JSON lying beside PDFs is not mistaken for a meeting.
+    Broken meeting files still qualify and are then recorded in ingest_errors."""
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return True  # let the ingest record why it cannot be read
+    return any(key in head for key in _PORTAL_KEYS)
+
+
+def process_portal_file(path_text: str, sha256: str) -> tuple[str, ParsedDocument | None, str | None, str | None]:
+    """pipeline.ingest.service.process_file for a meeting JSON (runs in a worker process). Never raises."""
+    from pipeline.parse.nlp import load_pipeline
+
+    try:
+        return path_text, read_portal_file(Path(path_text), sha256, nlp=load_pipeline()), None, None
+    except PortalFormatError as exc:
+        return path_text, None, exc.reason, exc.detail
+    except OSError as exc:
+        return path_text, None, "unreadable", f"{exc.__class__.__name__}: {exc}"
+    except Exception as exc:  # a reader bug on one odd file must not stop the batch
+        return path_text, None, "parse_failed", f"{exc.__class__.__name__}: {exc}"
