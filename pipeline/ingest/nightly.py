@@ -213,6 +213,11 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                     log(f"fetching {source.name} from {source.index_url}")
                     sr.fetch = fetch_http_source(con, source, log)
                     sr.error = sr.fetch.error
+                elif source.kind == "firstagenda":  # portal hook (issue 13)
+                    from pipeline.portal.firstagenda import fetch_firstagenda_source
+                    log(f"fetching {source.name} from the FirstAgenda portal {source.index_url}")
+                    sr.fetch = fetch_firstagenda_source(con, source, log)
+                    sr.error = sr.fetch.error
                 else:
                     _fetch_folder(source, sr)
             except Exception as exc:  # one broken source must not stop the others
@@ -251,7 +256,7 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
             sr = attribute(outcome)
             if sr is None:
                 return
-            if outcome.status in ("ingested", "skipped") and sr.source.kind == "http":
+            if outcome.status in ("ingested", "skipped") and sr.source.kind != "folder":
                 mark_ingested(con, outcome.path, outcome.doc_id)
             if outcome.status == "ingested":
                 sr.ingested += 1

@@ -73,6 +73,8 @@ class Source:
     next_pattern: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     path: Path | None = None
+    committees: tuple[str, ...] = ()  # kind firstagenda: committees to follow (empty: all)
+    days_back: int | None = None  # kind firstagenda: meetings dated at most this many days back
 
     @property
     def raw_dir(self) -> Path:
@@ -114,7 +116,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         raise ConfigError(f"[settings]: unknown keys {', '.join(sorted(unknown))}")
     sources: list[Source] = []
     source_keys = set(_SETTING_TYPES) | {"name", "municipality", "kind", "index_url", "link_pattern", "next_pattern",
-                                         "allowed_hosts", "path"}
+                                         "allowed_hosts", "path", "committees", "days_back"}
     for number, table in enumerate(data.get("source", []), 1):
         where = f"[[source]] #{number}"
         name = table.get("name")
@@ -148,8 +150,11 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
                 raise ConfigError(f"{where}: allowed_hosts must be a list of host names")
             extra = {k: table[k] for k in ("link_pattern", "next_pattern") if table.get(k) is not None}
             sources.append(Source(**common, index_url=url, allowed_hosts=tuple(h.lower() for h in hosts), **extra))
+        elif kind == "firstagenda":  # portal hook (issue 13): FirstAgenda meeting JSON through the portal's API
+            from pipeline.portal.firstagenda import source_from_table
+            sources.append(source_from_table(common, table, where, ConfigError))
         else:
-            raise ConfigError(f"{where}: kind must be 'http' or 'folder', got {kind!r}")
+            raise ConfigError(f"{where}: kind must be 'http', 'folder' or 'firstagenda', got {kind!r}")
     if not sources:
         raise ConfigError("no [[source]] tables: nothing to fetch")
     return Config(settings, sources, path)
