@@ -12,7 +12,7 @@ import re
 
 from pipeline.model import Absence, CaseNumber, Decision, Meeting
 from pipeline.parse import decisions as decision_rules
-from pipeline.parse.attendance import ABSENCE_LINE, absent_items, match_member, split_absence, split_names
+from pipeline.parse.attendance import ABSENCE_LINE, absent_items, match_member, split_names
 from pipeline.parse.case_numbers import parse_case_number
 from pipeline.parse.headings import classify_heading, decision_heading, vocabulary_kind
 from pipeline.parse.items import strip_lead_in
@@ -71,11 +71,6 @@ def split_decision_absences(lines: list[str], members: list[str]) -> tuple[list[
         else:
             kept.append(line)
     return kept, list(dict.fromkeys(absent))
-
-
-def absences(text: str, members: list[str]) -> list[Absence]:
-    """A printed absence statement ('X deltog ikke i punkt 4') -> names with their qualifier."""
-    return split_absence(text, members)
 
 
 def resolve_attendance(meeting: Meeting) -> None:

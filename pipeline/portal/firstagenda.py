@@ -25,6 +25,7 @@ files are written temp + fsync + rename, so the `http` kind's crash safety holds
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -39,7 +40,7 @@ from typing import Callable
 
 import duckdb
 
-from pipeline.ingest import fetch as http
+from pipeline.ingest import fetch as polite
 from pipeline.ingest.sources import Source
 from pipeline.portal.reader import PortalFormatError, attachment_links, decode_meeting
 
@@ -145,31 +146,33 @@ def local_json_name(meeting: ListedMeeting) -> str:
     return f"{_slug(meeting.committee)}-{meeting.meeting_date or 'undated'}-{_slug(meeting.version)}-{meeting.guid[:8]}.json"
 
 
-class PortalClient(http.PoliteClient):
+class PortalClient(polite.PoliteClient):
     """PoliteClient plus a conditional GET of a JSON document (read into memory under the size cap)."""
 
-    def get_json(self, url: str, etag: str | None, last_modified: str | None) -> http.Response:
+    def get_json(self, url: str, etag: str | None, last_modified: str | None) -> polite.Response:
         if not self.allowed_by_robots(url):
-            raise http.FetchError("robots_disallowed", url)
+            raise polite.FetchError("robots_disallowed", url)
         headers = {"Accept": "application/json"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
 
-        def once() -> http.Response:
+        def once() -> polite.Response:
             raw = self._open(url, headers)
-            if isinstance(raw, http.Response):
+            if isinstance(raw, polite.Response):
                 return raw  # 304
             with raw:
                 try:
-                    body = http._read_capped(raw, self.settings.max_bytes, time.monotonic() + self.settings.max_seconds, url)
-                except http.FetchError:
+                    deadline = time.monotonic() + self.settings.max_seconds
+                    body = polite._read_capped(raw, self.settings.max_bytes, deadline, url)
+                except polite.FetchError:
                     raise
-                except (TimeoutError, OSError) as exc:
-                    raise http.FetchError("timeout" if isinstance(exc, TimeoutError) else "connection",
-                                          f"{url}: {exc}", True) from exc
-                return http.Response(raw.status, raw.geturl(), dict(raw.headers.items()), body)
+                except TimeoutError as exc:
+                    raise polite.FetchError("timeout", f"{url}: read timed out", True) from exc
+                except (http.client.HTTPException, OSError) as exc:
+                    raise polite.FetchError("connection", f"{url}: {exc}", True) from exc
+                return polite.Response(raw.status, raw.geturl(), dict(raw.headers.items()), body)
 
         return self._with_retries(url, once)
 
@@ -177,7 +180,7 @@ class PortalClient(http.PoliteClient):
 def _write_atomically(folder: Path, name: str, body: bytes) -> Path:
     """temp file + fsync + rename: a killed run leaves the old file or the new one, never half of one."""
     folder.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=http.TEMP_SUFFIX, dir=folder)
+    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=polite.TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(body)
@@ -186,9 +189,9 @@ def _write_atomically(folder: Path, name: str, body: bytes) -> Path:
         target = folder / name
         os.replace(temp, target)
     except BaseException:
-        http._unlink(temp)
+        polite._unlink(temp)
         raise
-    http._fsync_dir(folder)
+    polite._fsync_dir(folder)
     return target
 
 
@@ -208,22 +211,22 @@ def _record_provenance(con, source: Source, url: str, meeting: ListedMeeting, sh
 
 
 def fetch_firstagenda_source(con: duckdb.DuckDBPyConnection, source: Source, log: Callable[[str], None] = lambda m: None,
-                             sleep: Callable[[float], None] = time.sleep, today: date | None = None) -> http.FetchResult:
+                             sleep: Callable[[float], None] = time.sleep, today: date | None = None) -> polite.FetchResult:
     """List the portal's meetings, fetch new or changed meeting JSON into raw_dir/<source>/, record provenance."""
-    http.ensure_fetch_state(con)
+    polite.ensure_fetch_state(con)
     ensure_provenance_tables(con)
-    result = http.FetchResult()
+    result = polite.FetchResult()
     folder = source.raw_dir
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f".*{http.TEMP_SUFFIX}"):  # left by a killed run
-        http._unlink(stale)
+    for stale in folder.glob(f".*{polite.TEMP_SUFFIX}"):  # left by a killed run
+        polite._unlink(stale)
     base = source.index_url.rstrip("/")
     host = (urllib.parse.urlsplit(base).hostname or "").lower()
     client = PortalClient(source.settings, {host, *source.allowed_hosts}, sleep)
     try:
         response = client.get(base + LISTING_PATH)
         listing = json.loads(response.body.decode("utf-8-sig"))
-    except http.FetchError as exc:
+    except polite.FetchError as exc:
         result.error = f"{exc.reason}: {exc.detail}"
         result.requests = client.requests
         return result
@@ -242,40 +245,40 @@ def fetch_firstagenda_source(con: duckdb.DuckDBPyConnection, source: Source, log
 
 
 def _fetch_meeting(con, client: PortalClient, source: Source, url: str, meeting: ListedMeeting,
-                   result: http.FetchResult) -> None:
+                   result: polite.FetchResult) -> None:
     row = con.execute("SELECT etag, last_modified, sha256, local_path FROM fetch_state WHERE url = ?", [url]).fetchone()
     etag, last_modified, old_sha, old_path = row if row else (None, None, None, None)
     if old_path and not Path(old_path).exists():  # the file went away: ask unconditionally
         etag = last_modified = None
     try:
         response = client.get_json(url, etag, last_modified)
-    except http.FetchError as exc:
+    except polite.FetchError as exc:
         if exc.reason == "robots_disallowed":
             result.blocked += 1
         else:
             result.failures.append({"url": url, "reason": exc.reason, "detail": exc.detail})
-        http._upsert(con, url, source.name, status="failed", reason=exc.reason, detail=exc.detail)
+        polite._upsert(con, url, source.name, status="failed", reason=exc.reason, detail=exc.detail)
         return
     if response.status == 304:
         result.unchanged += 1
-        http._upsert(con, url, source.name, status="unchanged", etag=response.headers.get("ETag", etag))
+        polite._upsert(con, url, source.name, status="unchanged", etag=response.headers.get("ETag", etag))
         return
     try:
         obj = decode_meeting(response.body)
     except PortalFormatError as exc:
         result.failures.append({"url": url, "reason": exc.reason, "detail": exc.detail})
-        http._upsert(con, url, source.name, status="failed", reason=exc.reason, detail=exc.detail)
+        polite._upsert(con, url, source.name, status="failed", reason=exc.reason, detail=exc.detail)
         return
     sha = hashlib.sha256(response.body).hexdigest()
     keep = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified"), "sha256": sha}
     if sha == old_sha and old_path and Path(old_path).exists():  # server ignores conditional requests
         result.unchanged += 1
-        http._upsert(con, url, source.name, status="unchanged", **keep)
+        polite._upsert(con, url, source.name, status="unchanged", **keep)
         return
     target = _write_atomically(source.raw_dir, local_json_name(meeting), response.body)
     result.downloaded += 1
     result.changed_paths.append(target)
-    http._upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)
+    polite._upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)
     _record_provenance(con, source, url, meeting, sha, target, obj)
 
 

@@ -159,8 +159,3 @@ def html_sections(html: str | None) -> list[HtmlSection]:
     parser.out.close()
     return parser.out.sections
 
-
-def html_to_text(html: str | None) -> str:
-    """All text of an HTML fragment, headings included, one block per line."""
-    return "\n".join(filter(None, ((s.heading or "") + ("\n" if s.heading and s.text else "") + s.text
-                                   for s in html_sections(html))))

@@ -303,7 +303,8 @@ def _warnings(meeting: Meeting, moede: dict) -> None:
             warn(ParseWarning("unnumbered_item", f"item '{item.title[:60]}' has no number"))
         elif item.number in seen:
             warn(ParseWarning("duplicate_item_number", f"item number {item.number} occurs twice", item.number))
-        seen.add(item.number) if item.number is not None else None
+        if item.number is not None:
+            seen.add(item.number)
         if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text) \
                 and not danish.needs_no_decision(item.title):
             warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number))
