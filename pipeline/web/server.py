@@ -8,7 +8,6 @@ takes parameters.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import threading
 from http import HTTPStatus
@@ -17,23 +16,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pipeline.search.engine import Filters, item_detail, search
+from pipeline.web import site
+from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
 PAGE_SIZE = 10
-OUTCOME_LABELS = {"approved": "godkendt", "approved_with_changes": "godkendt med ændringer", "rejected": "forkastet",
-                  "noted": "taget til efterretning", "postponed": "udsat", "discussed": "drøftet", "other": "andet",
-                  "none": "ingen beslutning"}
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}
-a{color:#0645ad} form.search{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end;margin-bottom:1rem}
-form.search label{display:flex;flex-direction:column;font-size:.8rem}
-input[type=search]{width:24rem;font-size:1.1rem;padding:.3rem} .hit{margin:1rem 0;padding-bottom:.6rem;border-bottom:1px solid #ddd}
-.meta{color:#555;font-size:.85rem} mark{background:#ffe066} .corrected{color:#a33}
-.section h3{margin-bottom:.2rem} .section p{white-space:pre-wrap;margin-top:.2rem} nav.pages a{margin-right:.6rem}
-"""
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+FEED_SIZE = 50
 
 
 class SearchServer(ThreadingHTTPServer):
@@ -83,6 +70,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.item_page(url.path[len("/item/"):])
             elif url.path.startswith("/pdf/"):
                 self.send_pdf(url.path[len("/pdf/"):])
+            elif url.path == "/feed/soeg":
+                self.send_body(HTTPStatus.OK, "application/atom+xml; charset=utf-8", self.search_feed(params).encode("utf-8"))
+            elif site.is_site_path(url.path):
+                self.site_page(url.path, params)
             else:
                 self.send_error_page(HTTPStatus.NOT_FOUND, "Siden findes ikke")
         except ValueError as exc:
@@ -107,6 +98,33 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_error_page(self, status, message: str):
         self.send_html(layout(esc(message), f"<h1>{esc(message)}</h1><p><a href='/'>Til søgningen</a></p>"), status)
+
+    # -- site pages (case, committee, member, meeting, latest) and feeds --------------------------
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def site_page(self, path: str, params: dict):
+        cur = self.server.cursor()
+        try:
+            page = site.render(cur, path, {**params, "_base": self.base_url()})
+        finally:
+            cur.close()
+        if page is None:
+            return self.send_error_page(HTTPStatus.NOT_FOUND, "Siden findes ikke")
+        content_type, body = page
+        self.send_body(HTTPStatus.OK, content_type, body.encode("utf-8"))
+
+    def search_feed(self, params: dict) -> str:
+        """Atom feed of a search (query plus filters), newest first."""
+        result, _ = self.run_search({**params, "sort": "date", "page": "1"}, FEED_SIZE)
+        query = {k: v for k, v in params.items() if k not in ("page", "sort")}
+        cur = self.server.cursor()
+        try:
+            return site.search_feed(cur, [h.item_id for h in result.hits], params.get("q", ""),
+                                    "/?" + urlencode(query), self.base_url())
+        finally:
+            cur.close()
 
     # -- search ----------------------------------------------------------------------------------
     def run_search(self, params: dict, limit: int):
@@ -144,18 +162,31 @@ class Handler(BaseHTTPRequestHandler):
                 body.append(f"<p class='corrected'>Søgte i stedet efter: "
                             f"<a href='/?{esc(urlencode(fixed))}'>{esc(result.corrected_query)}</a></p>")
             body.append(f"<p id='total'>{'mindst ' if not result.total_is_exact else ''}{result.total} resultater</p>")
-            for hit in result.hits:
+            feed = "/feed/soeg?" + urlencode({k: v for k, v in params.items() if k not in ("page", "sort")})
+            body.append(f"<p class='feed'><a href='{esc(feed)}'>Følg søgningen (Atom-feed)</a></p>")
+            cur = self.server.cursor()
+            try:
+                case_counts = site.queries.case_counts(cur, sorted({h.case_number for h in result.hits if h.case_number}))
+            finally:
+                cur.close()
+            for hit, same_case in site.group_by_case(result.hits):
                 date = hit.meeting_date.isoformat() if hit.meeting_date else ""
                 pdf = f"/pdf/{quote(hit.doc_id)}#page={int(hit.first_page or 1)}"
+                case = ""
+                if hit.case_number:
+                    case = (f" · sag <a class='case' href='{esc(site.case_url(hit.case_number))}'>{esc(hit.case_number)}</a>"
+                            f" ({case_counts.get(hit.case_number, 1)} behandlinger)")
                 body.append(
                     "<div class='hit'>"
                     f"<a class='title' href='/item/{quote(hit.item_id)}'>{esc(hit.title)}</a>"
                     f"<div class='meta'>{esc(hit.municipality)} · {esc(hit.committee)} · {esc(date)} · "
                     f"punkt {esc(hit.number)} · {esc(OUTCOME_LABELS.get(hit.outcome or '', hit.outcome))}"
-                    + (f" · sag {esc(hit.case_number)}" if hit.case_number else "") + "</div>"
+                    + case + "</div>"
                     f"<div class='snippet'>{hit.snippet_html}</div>"
                     f"<div class='meta'><a class='pdf' href='{esc(pdf)}'>{esc(hit.source_file)}, side {esc(hit.first_page)}</a></div>"
-                    "</div>")
+                    + "".join(f"<div class='meta same-case'>Samme sag: <a href='/item/{quote(o.item_id)}'>{esc(o.committee)}, "
+                              f"{esc(o.meeting_date)}, punkt {esc(o.number)}</a></div>" for o in same_case)
+                    + "</div>")
             pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
             if pages > 1:
                 links = []
@@ -163,6 +194,12 @@ class Handler(BaseHTTPRequestHandler):
                     if 1 <= target <= pages:
                         links.append(f"<a href='/?{esc(urlencode({**params, 'page': target}))}'>{label}</a>")
                 body.append(f"<nav class='pages'>Side {page} af {pages} {' '.join(links)}</nav>")
+        else:
+            cur = self.server.cursor()
+            try:
+                body.append(site.latest_html(cur))
+            finally:
+                cur.close()
         title = f"{query} – søgning" if query else "Søg i referater"
         return layout(esc(title), "\n".join(body))
 
@@ -202,6 +239,7 @@ class Handler(BaseHTTPRequestHandler):
                  f"<p class='meta'>{esc(item['municipality'])} · {esc(item['committee'])} · {esc(item['meeting_date'])} · "
                  f"{esc(item['document_type'])}" + (f" · sag {esc(item['case_number'])}" if item["case_number"] else "")
                  + (" · lukket punkt" if item["closed"] else "") + "</p>",
+                 site.item_links_html(item),
                  f"<p><a id='pdf-link' href='{esc(pdf)}'>Åbn {esc(item['source_file'])} på side {esc(item['first_page'])}</a></p>"]
         for section in item["sections"]:
             parts.append(f"<div class='section'><h3>{esc(section['heading'] or section['kind'])}</h3>"
@@ -251,8 +289,3 @@ class Handler(BaseHTTPRequestHandler):
 def parse_date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
-
-def layout(title_html: str, body_html: str) -> str:
-    return ("<!doctype html><html lang='da'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{title_html}</title>"
-            f"<style>{CSS}</style></head><body>{body_html}</body></html>")
