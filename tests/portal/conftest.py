@@ -5,15 +5,9 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
-GREVE = FIXTURES / "greve"
-GOLD = FIXTURES / "gold"
-EDGE = FIXTURES / "edge"
-API = FIXTURES / "api"
 
 
 @dataclass

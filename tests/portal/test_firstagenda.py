@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import API, GREVE
+from portal_paths import API, GREVE
 
 from pipeline.ingest.nightly import run_nightly
 from pipeline.ingest.sources import ConfigError, load_config, parse_config

@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from conftest import EDGE, FIXTURES, GREVE
+from portal_paths import EDGE, FIXTURES, GREVE
 
 from pipeline.ingest.service import discover, ingest_paths
 from pipeline.warehouse.db import connect

@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 import pytest
-from conftest import EDGE, GOLD, GREVE
+from portal_paths import EDGE, GOLD, GREVE
 
 from pipeline.portal.html import html_sections
 from pipeline.portal.reader import PortalFormatError, attachment_links, decode_meeting, is_portal_candidate, \
