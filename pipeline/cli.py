@@ -212,9 +212,9 @@ def kle_load(file: Path, db_path: Path) -> None:
 
 
 def _register_extensions() -> None:
-    from pipeline.commands import nightly_cmds, search_cmds, site_cmds
+    from pipeline.commands import backfill_cmds, nightly_cmds, search_cmds, site_cmds
 
-    for module in (search_cmds, nightly_cmds, site_cmds):
+    for module in (search_cmds, nightly_cmds, site_cmds, backfill_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

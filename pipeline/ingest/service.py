@@ -112,9 +112,10 @@ def process_file(path_text: str, sha256: str, engine: str = "pdfium") -> tuple[s
     return path_text, ParsedDocument(extracted, meeting), None, None
 
 
-def record_error(con: duckdb.DuckDBPyConnection, path: Path, sha256: str | None, reason: str, detail: str | None) -> None:
+def record_error(con: duckdb.DuckDBPyConnection, path: Path | str, sha256: str | None, reason: str, detail: str | None) -> None:
+    """One ingest_errors row for a file path or a URL (given as a string: a Path would fold its '//')."""
     con.execute("INSERT OR REPLACE INTO ingest_errors VALUES (?, ?, ?, ?, ?, ?)",
-                [str(path), path.name, sha256, reason, detail, datetime.now(timezone.utc).replace(tzinfo=None)])
+                [str(path), Path(str(path)).name, sha256, reason, detail, datetime.now(timezone.utc).replace(tzinfo=None)])
 
 
 def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers: int | None = None,

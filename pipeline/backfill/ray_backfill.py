@@ -1,0 +1,220 @@
+"""`minutes backfill`: the national backfill on Ray.
+
+The driver plans (finds files, hashes them, skips what the warehouse already has, exactly as `minutes ingest`
+does), keeps at most `max_in_flight` tasks on the cluster, and loads every result the moment it arrives, one
+DuckDB transaction per document — so an interrupted backfill re-run skips what was loaded and never leaves a half
+document. Workers run the very function the ingest pool runs (`process_file`); for a URL they first download it
+with the nightly job's polite client (size cap, time limit, retries) and send the bytes back, which the driver
+stores content-addressed before loading. Ray retries tasks whose worker died (`max_retries`); a document that
+still fails is recorded in `ingest_errors` and the backfill goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from pipeline.ingest.service import FileOutcome, IngestReport, discover, process_file, record_error, sha256_of
+
+TASK_RETRIES = 3  # Ray re-runs a task this often when its worker process dies
+
+
+@dataclass
+class Task:
+    """One document to process: a local path (hashed by the driver) or a URL (hashed once downloaded)."""
+
+    source: str
+    sha256: str | None = None
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+
+@dataclass
+class TaskResult:
+    source: str
+    parsed: object | None  # ParsedDocument
+    reason: str | None
+    detail: str | None
+    sha256: str | None
+    size: int
+    pdf_bytes: bytes | None = None  # a downloaded PDF, to be stored by the driver
+
+
+@dataclass
+class Progress:
+    done: int
+    failed: int
+    skipped: int
+    total: int
+    pages: int
+    seconds: float
+
+    def line(self) -> str:
+        rate = self.pages / self.seconds if self.seconds > 0 else 0.0
+        return (f"backfill: {self.done + self.failed + self.skipped}/{self.total} documents "
+                f"({self.done} loaded, {self.failed} failed, {self.skipped} skipped) · {rate:.1f} pages/s")
+
+
+def read_manifest(path: Path) -> list[str]:
+    """Sources listed one per line (local paths or http(s) URLs); blank lines and '#' comments are ignored."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def plan(sources: Iterable[str], con: duckdb.DuckDBPyConnection, finish: Callable[[FileOutcome], None]) -> list[Task]:
+    """Tasks for every source the warehouse does not have yet; known and unreadable files are reported at once."""
+    tasks = []
+    local = [Path(s) for s in sources if not s.startswith(("http://", "https://"))]
+    urls = [s for s in sources if s.startswith(("http://", "https://"))]
+    for path in discover(local):
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            record_error(con, path, None, "unreadable", str(exc))
+            finish(FileOutcome(str(path), "failed", "unreadable", str(exc)))
+            continue
+        skip = _known(con, sha, str(path))
+        if skip:
+            finish(FileOutcome(str(path), "skipped", skip[0], skip[1], sha))
+            continue
+        tasks.append(Task(str(path), sha))
+    seen_urls = {r[0] for r in con.execute("SELECT source_path FROM documents WHERE source_path LIKE 'http%'").fetchall()}
+    tasks += [Task(url) for url in dict.fromkeys(urls) if url not in seen_urls]
+    finish_urls = [url for url in dict.fromkeys(urls) if url in seen_urls]
+    for url in finish_urls:
+        finish(FileOutcome(url, "skipped", "already_ingested", "this URL was loaded before"))
+    return tasks
+
+
+def _known(con: duckdb.DuckDBPyConnection, sha: str, source: str) -> tuple[str, str] | None:
+    """(reason, detail) when these bytes need no processing: loaded already, or an older version replaced."""
+    known = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [sha]).fetchone()
+    if known:
+        return ("already_ingested" if known[0] == source else "duplicate_content"), f"same bytes as {known[0]}"
+    replaced = con.execute("SELECT superseded_by FROM superseded_documents WHERE doc_id = ?", [sha]).fetchone()
+    if replaced:
+        return "superseded", f"replaced by document {replaced[0]}"
+    return None
+
+
+def run_task(task: Task, engine: str) -> TaskResult:
+    """Extract and parse one document (runs on a Ray worker). Never raises for a bad document."""
+    if not task.is_url:
+        path_text, parsed, reason, detail = process_file(task.source, task.sha256, engine)
+        size = Path(task.source).stat().st_size if parsed is not None else 0
+        return TaskResult(path_text, parsed, reason, detail, task.sha256, size)
+    from pipeline.ingest.fetch import FetchError, PoliteClient
+    from pipeline.ingest.sources import FetchSettings
+
+    settings = FetchSettings()
+    client = PoliteClient(settings, allowed_hosts=set())
+    try:
+        body = client.get(task.source, max_bytes=settings.max_bytes).body
+    except FetchError as exc:
+        return TaskResult(task.source, None, f"fetch_{exc.reason}", exc.detail, None, 0)
+    sha = hashlib.sha256(body).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="minutes-backfill-") as folder:
+        local = Path(folder) / f"{sha}.pdf"
+        local.write_bytes(body)
+        _, parsed, reason, detail = process_file(str(local), sha, engine)
+    return TaskResult(task.source, parsed, reason, detail, sha, len(body), body)
+
+
+def _store_download(result: TaskResult, store_dir: Path) -> Path:
+    """A downloaded PDF written content-addressed (temp file, then rename), so a row never points at other bytes."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    target = store_dir / f"{result.sha256}.pdf"
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        partial.write_bytes(result.pdf_bytes or b"")
+        os.replace(partial, target)
+    return target
+
+
+def backfill(sources: Iterable[str], con: duckdb.DuckDBPyConnection, ray_address: str | None = None,
+             num_cpus: int | None = None, max_in_flight: int | None = None, engine: str = "pdfium",
+             store_dir: Path = Path("data/raw/backfill"),
+             on_progress: Callable[[Progress], None] | None = None) -> IngestReport:
+    """Ingest `sources` (paths, folders, URLs) with extraction and parsing as tasks on a Ray cluster.
+
+    ray_address: None starts a local Ray runtime on this machine (num_cpus CPUs); 'auto' or 'ray://HOST:PORT'
+    joins an existing cluster. Results are loaded by this process only, one transaction per document.
+    """
+    import ray
+
+    from pipeline.warehouse.load import load_document
+
+    report = IngestReport()
+    started = time.monotonic()
+    counts = {"ingested": 0, "failed": 0, "skipped": 0}
+    total = 0
+
+    def finish(outcome: FileOutcome) -> None:
+        report.outcomes.append(outcome)
+        counts[outcome.status] += 1
+        if on_progress:
+            on_progress(Progress(counts["ingested"], counts["failed"], counts["skipped"], max(total, len(report.outcomes)),
+                                 report.pages, time.monotonic() - started))
+
+    sources = list(sources)
+    tasks = plan(sources, con, finish)
+    total = len(tasks) + len(report.outcomes)
+    if not tasks:
+        return report
+    owns_runtime = not ray.is_initialized()
+    if owns_runtime:
+        ray.init(address=ray_address, num_cpus=num_cpus if ray_address is None else None,
+                 include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        in_flight_cap = max_in_flight or 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        remote_task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(run_task)
+        pending: dict = {}
+        queue = iter(tasks)
+        for task in queue:
+            pending[remote_task.remote(task, engine)] = task
+            if len(pending) >= in_flight_cap:
+                _drain_one(ray, pending, con, load_document, store_dir, finish)
+        while pending:
+            _drain_one(ray, pending, con, load_document, store_dir, finish)
+    finally:
+        if owns_runtime:
+            ray.shutdown()
+    return report
+
+
+def _drain_one(ray, pending: dict, con, load_document, store_dir: Path, finish) -> None:
+    """Wait for one task, load its document (or record why it failed), and report the outcome."""
+    (ref,), _ = ray.wait(list(pending), num_returns=1)
+    task = pending.pop(ref)
+    try:
+        result: TaskResult = ray.get(ref)
+    except Exception as exc:  # the task failed for good: its worker died on every retry, or the node was lost
+        record_error(con, task.source, task.sha256, "worker_failed", f"{exc.__class__.__name__}: {exc}"[:2000])
+        finish(FileOutcome(task.source, "failed", "worker_failed", str(exc)[:500], task.sha256))
+        return
+    if result.parsed is None:
+        record_error(con, result.source, result.sha256, result.reason or "unreadable", result.detail)
+        finish(FileOutcome(result.source, "failed", result.reason, result.detail, result.sha256))
+        return
+    if task.is_url:
+        skip = _known(con, result.sha256, result.source)
+        if skip:
+            finish(FileOutcome(result.source, "skipped", skip[0], skip[1], result.sha256))
+            return
+        _store_download(result, store_dir)
+    try:
+        load_document(con, result.parsed, result.source, result.size)
+    except Exception as exc:
+        record_error(con, result.source, result.sha256, "load_failed", f"{exc.__class__.__name__}: {exc}")
+        finish(FileOutcome(result.source, "failed", "load_failed", str(exc), result.sha256))
+        return
+    finish(FileOutcome(result.source, "ingested", None, None, result.sha256, len(result.parsed.extracted.pages),
+                       len(result.parsed.meeting.warnings)))
