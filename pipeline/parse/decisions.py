@@ -32,7 +32,9 @@ NOTE_KINDS = ("mindretalsudtalelse", "protokollat", "forbehold", "bemaerkning")
 _DEVIATING = {"rejected", "approved_with_changes", "postponed"}
 
 # Typography, not wording: how a sentence ends, how a person's name and a list of voters are printed.
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-ZÆØÅ]\.)\s+(?=[A-ZÆØÅ(\d\"”“])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-ZÆØÅ]\.)\s+(?=[A-ZÆØÅ(\d\"”“])"
+                           # a point number inside a line ("… 3. anbefales 4. anbefales ikke") starts a new point
+                           r"|\s+(?=\d{1,2}[a-z]?\.(?:\s*[-–]\s*\d{1,2}[a-z]?\.)?\s+(?:[a-zæøå]+e[st]\b|[A-ZÆØÅ]))")
 _NUMBERING = re.compile(r"^(?:\d+[a-z]?\s*[.)](?:\s*[-–]\s*\d+[a-z]?\s*[.)])?\s*)+")
 _QUOTED = re.compile(r"[”“\"„][^”“\"„]{0,2000}[”“\"]")
 _WORD = r"[A-ZÆØÅ][a-zæøåäöüéè]+(?:-[A-ZÆØÅ][a-zæøåäöüéè]+)?"
@@ -53,6 +55,8 @@ class _Compiled:
     voter_list: re.Pattern
     voter_list_at_end: re.Pattern
     subject_list: re.Pattern
+    voter_list_then_remark: re.Pattern
+    non_deciding: re.Pattern | None
 
 
 def _any(patterns: list[str]) -> str:
@@ -150,8 +154,15 @@ class DecisionLexicon:
             remark=_bounded(d.get("notes", {}).get("bemaerkning", [])),
             voter=re.compile(voter),
             voter_list=re.compile(voter_list),
-            voter_list_at_end=re.compile(rf"(?:^|(?<=\)\s)|(?<=\):\s)|(?<=:\s))(?P<list>{voter_list})\s*$"),
+            # the subject of a vote verb: a list at the start of the sentence, after a closing bracket or colon,
+            # or (a full stop missing in print) a list that starts with a named member
+            voter_list_at_end=re.compile(rf"(?:^|(?<=\)\s)|(?<=\):\s)|(?<=:\s)|(?<=\s)(?={_NAME}\s*\())"
+                                         rf"(?P<list>{voter_list})\s*$"),
             subject_list=re.compile(rf"^(?P<list>{voter_list})\s+(?=[a-zæøå])"),
+            non_deciding=re.compile(rf"(?i:{_any(d['non_deciding_subjects'])})(?!\w)")
+            if d.get("non_deciding_subjects") else None,
+            voter_list_then_remark=re.compile(
+                rf"[\s,]*(?<![\w-])(?P<list>{voter_list})\s+(?=(?i:{_any(d.get('notes', {}).get('bemaerkning', ['(?!)']))}))"),
         )
 
 
@@ -184,22 +195,25 @@ def _is_members_sentence(sentence: str, c: _Compiled) -> bool:
     return bool(label) or bool(c.subject_list.match(sentence))
 
 
-def _is_record_note(sentence: str, c: _Compiled) -> bool:
-    return any(pattern.search(sentence) for kind, pattern in c.notes if kind in ("protokollat", "mindretalsudtalelse"))
+def _cut_at_notes(sentence: str, c: _Compiled) -> str:
+    """The sentence up to its first note to the record or remark: what follows is not the body's decision."""
+    for kind, pattern in c.notes:
+        if kind == "forbehold":
+            continue
+        match = pattern.search(sentence)
+        if match:
+            sentence = sentence[:match.start()]
+    return sentence
 
 
 def _body_text(sentences: list[str], c: _Compiled) -> str:
-    """What the deciding body itself said: no member sentences, no notes to the record, no quotes or remarks."""
+    """What the deciding body itself said: no member sentences, no reports of what the administration or
+    the chair said, no notes to the record, quotes or remarks."""
     kept = []
     for sentence in sentences:
-        if _is_members_sentence(sentence, c) or _is_record_note(sentence, c):
+        if _is_members_sentence(sentence, c) or (c.non_deciding and c.non_deciding.match(sentence)):
             continue
-        sentence = _QUOTED.sub(" ", sentence)
-        if c.remark is not None:
-            remark = c.remark.search(sentence)
-            if remark:
-                sentence = sentence[:remark.start()]
-        kept.append(sentence)
+        kept.append(_cut_at_notes(_QUOTED.sub(" ", sentence), c))
     return " ".join(kept)
 
 
@@ -222,12 +236,21 @@ def _cues(body: str, c: _Compiled) -> list[tuple[int, str]]:
 
 
 def _outcome_from_cues(cues: list[tuple[int, str]]) -> str:
+    """The body's outcome from its cues. Rejecting the recommendation as a whole ('kan ikke godkende
+    administrationens indstilling') is `rejected` even when the body then recommends its own alternative;
+    following some points (approved or noted) while rejecting, postponing or leaving others undecided
+    is `approved_with_changes`."""
     kinds = {kind for _, kind in cues}
+    if "rejected_whole" in kinds:
+        return "rejected"
     approved = "approved" in kinds
-    for not_as_recommended, alone in (("rejected", "rejected"), ("postponed", "postponed"),
-                                      ("body_abstained", "other")):
+    followed = approved or "noted" in kinds
+    for not_as_recommended, partner in (("rejected", followed), ("postponed", followed),
+                                        ("body_abstained", approved)):
         if not_as_recommended in kinds:
-            return "approved_with_changes" if approved else alone
+            if partner:
+                return "approved_with_changes"
+            return "other" if not_as_recommended == "body_abstained" else not_as_recommended
     if "changes" in kinds and approved and "noted" not in kinds:
         return "approved_with_changes"
     for _, kind in cues:
@@ -265,6 +288,12 @@ def _count_in(listed: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _remark_chain(sentence: str, end: int, c: _Compiled) -> list[str]:
+    """Voter lists that continue a vote label after a remark, each printed as '<voters> <remark> …'
+    ('Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”')."""
+    return [match.group("list") for match in c.voter_list_then_remark.finditer(sentence, end)]
+
+
 def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Votes | None:
     """Votes as printed: 'For stemte: A, C, F (5)', '(Ø) og (F) stemte imod', 'Bjarke Abel (A) undlod at
     tage stilling', '(F) kunne ikke tiltræde', 'med stemmerne 11 for og 8 imod'. None without a vote."""
@@ -285,13 +314,22 @@ def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Vote
                 seen.add(voter)
                 sides[side].append(voter)
 
-    for sentence in _sentences(_fold(_QUOTED.sub(" ", text))):
+    last_side = None  # the side of the last printed vote list; a following '(Ø) med bemærkning …' belongs to it
+    for sentence in _sentences(_fold(_QUOTED.sub(". ", text))):
         claimed: list[tuple[int, int]] = []
+        remark_only = c.voter_list_then_remark.match(sentence)
+        if remark_only and last_side and remark_only.start("list") == 0:
+            add(last_side, _voters(remark_only.group("list"), lexicon, parties))
+            continue
+        last_side = None
         for match in c.label.finditer(sentence):  # "For stemte: …", "Imod stemte (Ø) og (F)"
             side = next(s for s in SIDES if match.group(f"label_{s}"))
             add(side, _voters(match.group("list"), lexicon, parties))
             counts[side] = counts[side] or _count_in(match.group("list"))
             claimed.append(match.span())
+            last_side = side
+            for chained in _remark_chain(sentence, match.end(), c):  # "Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”"
+                add(side, _voters(chained, lexicon, parties))
         for side, pattern in c.verbs:  # "(Ø) og (F) stemte imod", "Bjarke Abel (A) undlod at tage stilling"
             for match in pattern.finditer(sentence):
                 if any(match.start() < end and start < match.end() for start, end in claimed):
