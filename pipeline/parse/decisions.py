@@ -57,6 +57,7 @@ class _Compiled:
     subject_list: re.Pattern
     voter_list_then_remark: re.Pattern
     non_deciding: re.Pattern | None
+    changes: re.Pattern | None
 
 
 def _any(patterns: list[str]) -> str:
@@ -159,6 +160,7 @@ class DecisionLexicon:
             voter_list_at_end=re.compile(rf"(?:^|(?<=\)\s)|(?<=\):\s)|(?<=:\s)|(?<=\s)(?={_NAME}\s*\())"
                                          rf"(?P<list>{voter_list})\s*$"),
             subject_list=re.compile(rf"^(?P<list>{voter_list})\s+(?=[a-zæøå])"),
+            changes=dict(cues).get("changes"),
             non_deciding=re.compile(rf"(?i:{_any(d['non_deciding_subjects'])})(?!\w)")
             if d.get("non_deciding_subjects") else None,
             voter_list_then_remark=re.compile(
@@ -196,13 +198,15 @@ def _is_members_sentence(sentence: str, c: _Compiled) -> bool:
 
 
 def _cut_at_notes(sentence: str, c: _Compiled) -> str:
-    """The sentence up to its first note to the record or remark: what follows is not the body's decision."""
+    """The sentence up to its first note to the record or remark: what follows is not the body's decision.
+    A remark announced as an amendment ('godkendt med denne bemærkning: …') keeps its announcing words."""
     for kind, pattern in c.notes:
         if kind == "forbehold":
             continue
         match = pattern.search(sentence)
         if match:
-            sentence = sentence[:match.start()]
+            amendment = c.changes.match(sentence, match.start()) if c.changes else None
+            sentence = sentence[:match.start()] + (amendment.group(0) if amendment else "")
     return sentence
 
 
@@ -251,7 +255,7 @@ def _outcome_from_cues(cues: list[tuple[int, str]]) -> str:
             if partner:
                 return "approved_with_changes"
             return "other" if not_as_recommended == "body_abstained" else not_as_recommended
-    if "changes" in kinds and approved and "noted" not in kinds:
+    if "changes" in kinds and approved:
         return "approved_with_changes"
     for _, kind in cues:
         if kind in ("noted", "discussed", "approved"):
