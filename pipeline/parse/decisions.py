@@ -32,9 +32,10 @@ NOTE_KINDS = ("mindretalsudtalelse", "protokollat", "forbehold", "bemaerkning")
 _DEVIATING = {"rejected", "approved_with_changes", "postponed"}
 
 # Typography, not wording: how a sentence ends, how a person's name and a list of voters are printed.
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-ZÆØÅ]\.)\s+(?=[A-ZÆØÅ(\d\"”“])"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ(\d\"”“])"
                            # a point number inside a line ("… 3. anbefales 4. anbefales ikke") starts a new point
                            r"|\s+(?=\d{1,2}[a-z]?\.(?:\s*[-–]\s*\d{1,2}[a-z]?\.)?\s+(?:[a-zæøå]+e[st]\b|[A-ZÆØÅ]))")
+_INITIAL_END = re.compile(r"\b[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ]\.$")
 _NUMBERING = re.compile(r"^(?:\d+[a-z]?\s*[.)](?:\s*[-–]\s*\d+[a-z]?\s*[.)])?\s*)+")
 _QUOTED = re.compile(r"[”“\"„][^”“\"„]{0,2000}[”“\"]")
 _WORD = r"[A-ZÆØÅ][a-zæøåäöüéè]+(?:-[A-ZÆØÅ][a-zæøåäöüéè]+)?"
@@ -181,10 +182,22 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _split_sentences(text: str) -> list[str]:
+    """Sentences; a full stop after a single capital is an end ('… C og Ø. Imod stemte …') unless it is a
+    middle initial ('John T. Olsen')."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if pieces and _INITIAL_END.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences with their leading point numbers ('1.-3. ') removed."""
     out = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _split_sentences(text):
         sentence = _NUMBERING.sub("", sentence).strip()
         if sentence:
             out.append(sentence)
@@ -195,6 +208,15 @@ def _is_members_sentence(sentence: str, c: _Compiled) -> bool:
     """A sentence about how parties or named members voted or what they said, not about the body's decision."""
     label = c.label.match(sentence)
     return bool(label) or bool(c.subject_list.match(sentence))
+
+
+def _cut_at_record_notes(sentence: str, c: _Compiled) -> str:
+    for kind, pattern in c.notes:
+        if kind in ("protokollat", "mindretalsudtalelse"):
+            match = pattern.search(sentence)
+            if match:
+                sentence = sentence[:match.start()]
+    return sentence
 
 
 def _cut_at_notes(sentence: str, c: _Compiled) -> str:
@@ -292,12 +314,6 @@ def _count_in(listed: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _remark_chain(sentence: str, end: int, c: _Compiled) -> list[str]:
-    """Voter lists that continue a vote label after a remark, each printed as '<voters> <remark> …'
-    ('Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”')."""
-    return [match.group("list") for match in c.voter_list_then_remark.finditer(sentence, end)]
-
-
 def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Votes | None:
     """Votes as printed: 'For stemte: A, C, F (5)', '(Ø) og (F) stemte imod', 'Bjarke Abel (A) undlod at
     tage stilling', '(F) kunne ikke tiltræde', 'med stemmerne 11 for og 8 imod'. None without a vote."""
@@ -318,8 +334,11 @@ def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Vote
                 seen.add(voter)
                 sides[side].append(voter)
 
-    last_side = None  # the side of the last printed vote list; a following '(Ø) med bemærkning …' belongs to it
+    # the side of the last printed vote list: 'Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”'
+    # puts Ø on that side too (a quote ends a sentence here)
+    last_side = None
     for sentence in _sentences(_fold(_QUOTED.sub(". ", text))):
+        sentence = _cut_at_record_notes(sentence, c)  # a minority statement or protocol note is not a vote
         claimed: list[tuple[int, int]] = []
         remark_only = c.voter_list_then_remark.match(sentence)
         if remark_only and last_side and remark_only.start("list") == 0:
@@ -332,8 +351,6 @@ def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Vote
             counts[side] = counts[side] or _count_in(match.group("list"))
             claimed.append(match.span())
             last_side = side
-            for chained in _remark_chain(sentence, match.end(), c):  # "Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”"
-                add(side, _voters(chained, lexicon, parties))
         for side, pattern in c.verbs:  # "(Ø) og (F) stemte imod", "Bjarke Abel (A) undlod at tage stilling"
             for match in pattern.finditer(sentence):
                 if any(match.start() < end and start < match.end() for start, end in claimed):
@@ -360,7 +377,7 @@ def read_notes(text: str | None, lexicon: DecisionLexicon | None = None) -> list
         return []
     c = (lexicon or default_lexicon()).compiled
     notes = []
-    for sentence in _SENTENCE_END.split(_fold(text)):
+    for sentence in _split_sentences(_fold(text)):
         for kind, pattern in c.notes:
             if pattern.search(sentence):
                 notes.append(ProtocolNote(kind, sentence.strip()))
