@@ -34,7 +34,8 @@ _DEVIATING = {"rejected", "approved_with_changes", "postponed"}
 # Typography, not wording: how a sentence ends, how a person's name and a list of voters are printed.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ(\d\"”“])"
                            # a point number inside a line ("… 3. anbefales 4. anbefales ikke") starts a new point
-                           r"|\s+(?=\d{1,2}[a-z]?\.(?:\s*[-–]\s*\d{1,2}[a-z]?\.)?\s+(?:[a-zæøå]+e[st]\b|[A-ZÆØÅ]))")
+                           r"|\s+(?=\d{1,2}[a-z]?\.(?:\s*[-–]\s*\d{1,2}[a-z]?\.)?\s+"
+                           r"(?:[a-zæøå]+e[st]\b|[A-ZÆØÅ]))")
 _INITIAL_END = re.compile(r"\b[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ]\.$")
 _NUMBERING = re.compile(r"^(?:\d+[a-z]?\s*[.)](?:\s*[-–]\s*\d+[a-z]?\s*[.)])?\s*)+")
 _QUOTED = re.compile(r"[”“\"„][^”“\"„]{0,2000}[”“\"]")
@@ -130,11 +131,13 @@ class DecisionLexicon:
 
     def _compile(self) -> _Compiled:
         d = self.decisions
+        remark_alt = _any(d.get("notes", {}).get("bemaerkning", ["(?!)"]))
         bodies = f"(?:{_any(d.get('deciding_bodies', []))})" if d.get("deciding_bodies") else "(?!)"
         cues = [(kind, _bounded(patterns, bodies)) for kind, patterns in d.get("outcome_cues", {}).items() if patterns]
         labels = "|".join(f"(?P<label_{side}>(?i:{_any(d['vote_labels'][side])}))"
                           for side in SIDES if d.get("vote_labels", {}).get(side))
-        aliases = sorted((a for names in self.parties.get("aliases", {}).values() for a in names), key=len, reverse=True)
+        aliases = sorted((a for names in self.parties.get("aliases", {}).values() for a in names),
+                         key=len, reverse=True)
         alias_alt = "|".join(re.escape(a) for a in aliases) or "(?!)"
         party = rf"(?:{alias_alt}|[A-ZÆØÅ]{{1,3}})"
         # one voter: "Name Name (X)", "(X)", "Socialistisk Folkeparti", "SF", "F"
@@ -165,7 +168,7 @@ class DecisionLexicon:
             non_deciding=re.compile(rf"(?i:{_any(d['non_deciding_subjects'])})(?!\w)")
             if d.get("non_deciding_subjects") else None,
             voter_list_then_remark=re.compile(
-                rf"[\s,]*(?<![\w-])(?P<list>{voter_list})\s+(?=(?i:{_any(d.get('notes', {}).get('bemaerkning', ['(?!)']))}))"),
+                rf"[\s,]*(?<![\w-])(?P<list>{voter_list})\s+(?=(?i:{remark_alt}))"),
         )
 
 
@@ -334,8 +337,9 @@ def read_votes(text: str | None, lexicon: DecisionLexicon | None = None) -> Vote
                 seen.add(voter)
                 sides[side].append(voter)
 
-    # the side of the last printed vote list: 'Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”'
-    # puts Ø on that side too (a quote ends a sentence here)
+    # the side of the last printed vote list:
+    # 'Imod stemte: (F) med bemærkning om ”…” (Ø) med bemærkning om ”…”' puts Ø on that side too
+    # (a quote ends a sentence here)
     last_side = None
     for sentence in _sentences(_fold(_QUOTED.sub(". ", text))):
         sentence = _cut_at_record_notes(sentence, c)  # a minority statement or protocol note is not a vote
@@ -400,6 +404,15 @@ def deviates_from(outcome: str, recommendation: str | None) -> bool | None:
 
 
 # ---------------------------------------------------------------------------- entry point
+def _lemmas(text: str, nlp) -> str:
+    """The text as lookup lemmas. Only the tokenizer and the lemmatizer run (never the whole pipeline, whose
+    decision component may itself call read_decision)."""
+    doc = nlp.make_doc(text)
+    if "lemmatizer" in nlp.pipe_names:
+        doc = nlp.get_pipe("lemmatizer")(doc)
+    return " ".join(token.lemma_ or token.text for token in doc)
+
+
 def read_decision(text: str | None, recommendation: str | None, lexicon: DecisionLexicon | None = None,
                   nlp=None) -> Decision:
     """Everything a decision text says: outcome, votes, notes, deviation from the recommendation.
@@ -410,8 +423,7 @@ def read_decision(text: str | None, recommendation: str | None, lexicon: Decisio
     text = text if text and text.strip() else None
     outcome = outcome_of(text, lexicon)
     if outcome == "other" and nlp is not None and text:
-        lemmas = " ".join(token.lemma_ or token.text for token in nlp(text))
-        lemma_outcome = outcome_of(lemmas, lexicon)
+        lemma_outcome = outcome_of(_lemmas(text, nlp), lexicon)
         if lemma_outcome not in ("other", "none"):
             outcome = lemma_outcome
     return Decision(text=text, outcome=outcome, votes=read_votes(text, lexicon), notes=read_notes(text, lexicon),

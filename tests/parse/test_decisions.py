@@ -95,8 +95,8 @@ VOTES = [
      {"for": [], "against": [], "abstain": ["John T. Olsen", "Brigitte Klintskov Jerkel"]}),  # ØU 2022-01-10 #3
     # a remark after a vote list keeps the list's side; quotes are not votes
     ("Med stemmerne 17 for og 2 imod godkendte byrådet Økonomiudvalgets indstilling. For stemte: (V), (A), (C), (D) "
-     "og Liselott Blixt (UP). Imod stemte: (F) med bemærkning om, ”at SF stemmer imod, da vi ønsker at saunaen skal "
-     "holde åbent i weekenderne.” (Ø) med bemærkning om, ”at Enhedslisten stemmer imod.”",
+     "og Liselott Blixt (UP). Imod stemte: (F) med bemærkning om, ”at SF stemmer imod, da vi ønsker at saunaen "
+     "skal holde åbent i weekenderne.” (Ø) med bemærkning om, ”at Enhedslisten stemmer imod.”",
      {"for": ["V", "A", "C", "D", "Liselott Blixt"], "against": ["F", "Ø"], "abstain": []}),  # byråd 12-12 #17
     # a missing full stop before a named member; '(SF)' is normalised
     ("1. Udvalget godkender indstillingen Linda Heegaard (SF) stemte imod med følgende mindretalsudtalelse: ”SF "
