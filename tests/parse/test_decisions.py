@@ -249,3 +249,16 @@ def test_warehouse_keeps_open_deviation_and_voter_parties(parsed_byraad, tmp_pat
                                FROM decisions d JOIN agenda_items i USING (item_id)""").fetchall())
     assert rows[2][:2] == ("other", None)
     assert rows[31] == ("approved", False, {"Liselott Blixt": "UP"}, 13, 8)
+
+
+def test_lemmas_reread_a_text_the_phrasings_leave_open(tmp_path):
+    """With the project's spaCy pipeline, a text the word forms leave as 'other' is re-read through its
+    lookup lemmas; only the lemmatizer runs (the pipeline's own decision component is not re-entered)."""
+    from pipeline.parse.nlp import load_pipeline
+
+    data = json.loads((LEXICON_DIR / "decisions.json").read_text(encoding="utf-8"))
+    data["outcome_cues"]["approved"] = ["godkende"]  # only the lemma form: 'godkendtes' needs the lemmatizer
+    lexicon = DecisionLexicon(data, default_lexicon().parties)
+    text = "Indstillingen godkendtes af udvalget."
+    assert read_decision(text, REC, lexicon=lexicon).outcome == "other"
+    assert read_decision(text, REC, lexicon=lexicon, nlp=load_pipeline()).outcome == "approved"
