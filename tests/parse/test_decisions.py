@@ -262,3 +262,21 @@ def test_lemmas_reread_a_text_the_phrasings_leave_open(tmp_path):
     text = "Indstillingen godkendtes af udvalget."
     assert read_decision(text, REC, lexicon=lexicon).outcome == "other"
     assert read_decision(text, REC, lexicon=lexicon, nlp=load_pipeline()).outcome == "approved"
+
+
+@pytest.mark.parametrize("text, outcome, votes, kinds", [
+    ("Forkastet. For stemte: C (1). Imod stemte: F, Ø (2). Undlod at stemme: A (1). Protokollat: F ønsker ført til "
+     "protokol, at sagen burde have været sendt i høring i lokalrådene.",  # public classic-0005 #113
+     "rejected", {"for": ["C"], "against": ["F", "Ø"], "abstain": ["A"]}, ["protokollat"]),
+    ("Indstillingen blev godkendt. Protokollat: Socialdemokratiet ønsker ført til protokol, at partiet ikke kan "
+     "støtte forslaget, da det vil belaste kassebeholdningen.",  # public classic-0005 #112
+     "approved", None, ["protokollat"]),
+    ("Indstillingen godkendt med den ændring, at høringsperioden fastsættes til 8 uger. Mindretalsudtalelse: Venstre "
+     "kan ikke godkende indstillingen, da der ikke er anvist finansiering.",  # public capital-0003 #3
+     "approved_with_changes", None, ["mindretalsudtalelse"]),
+])
+def test_statements_on_record_are_notes_not_votes(text, outcome, votes, kinds):
+    decision = read_decision(text, REC)
+    assert decision.outcome == outcome
+    assert (decision.votes.as_gold() if decision.votes else None) == votes
+    assert [n.kind for n in decision.notes] == kinds
