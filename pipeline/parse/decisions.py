@@ -83,6 +83,7 @@ class DecisionLexicon:
         self.decisions = decisions
         self.parties = parties
         self._compiled: _Compiled | None = None
+        self._alias_cache: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ files
     @classmethod
@@ -113,7 +114,7 @@ class DecisionLexicon:
         return self._alias_to_letter().get(key, printed.strip(" ()"))
 
     def _alias_to_letter(self) -> dict[str, str]:
-        table = getattr(self, "_alias_cache", None)
+        table = self._alias_cache
         if table is None:
             table = {letter.casefold(): letter for letter in self.parties.get("letters", [])}
             for letter, aliases in self.parties.get("aliases", {}).items():
