@@ -142,10 +142,13 @@ def _item_rows(mid: str, doc_id: str, source_file: str, meeting: Meeting, ids: d
             rows["decisions"].append([iid, decision.text, decision.outcome,
                                       votes.for_ if votes else None, votes.against if votes else None,
                                       votes.abstain if votes else None,
-                                      decision.deviates_from_recommendation, decision.heading, decision.page])
+                                      decision.deviates_from_recommendation, decision.heading, decision.page,
+                                      (votes.parties or None) if votes else None,
+                                      votes.for_count if votes else None, votes.against_count if votes else None,
+                                      votes.abstain_count if votes else None])
             rows["decision_notes"] += [[iid, k, n.kind, n.text] for k, n in enumerate(decision.notes)]
         else:
-            rows["decisions"].append([iid, None, "none", None, None, None, False, None, None])
+            rows["decisions"].append([iid, None, "none", None, None, None, None, None, None, None, None, None, None])
         rows["attachments"] += [[iid, k, title] for k, title in enumerate(item.attachments)]
         people = list(dict.fromkeys(meeting.members + [s.name for s in meeting.substitutes]
                                     + [n for n in item.absent if n not in meeting.members]))

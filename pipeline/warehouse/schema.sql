@@ -69,15 +69,25 @@ CREATE TABLE IF NOT EXISTS decisions (
     votes_for                     VARCHAR[],
     votes_against                 VARCHAR[],
     votes_abstain                 VARCHAR[],
-    deviates_from_recommendation  BOOLEAN NOT NULL,
+    deviates_from_recommendation  BOOLEAN,           -- NULL: no recommendation, or noted/discussed/other/none
     heading                       VARCHAR,
-    page                          INTEGER
+    page                          INTEGER,
+    voter_parties                 MAP(VARCHAR, VARCHAR),  -- named member in votes_* -> party letter
+    votes_for_count               INTEGER,           -- counts as printed ("med stemmerne 11 for og 8 imod")
+    votes_against_count           INTEGER,
+    votes_abstain_count           INTEGER
 );
+-- warehouses made before decisions could leave deviation open or carry counts
+ALTER TABLE decisions ALTER COLUMN deviates_from_recommendation DROP NOT NULL;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS voter_parties MAP(VARCHAR, VARCHAR);
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_for_count INTEGER;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_against_count INTEGER;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_abstain_count INTEGER;
 
 CREATE TABLE IF NOT EXISTS decision_notes (
     item_id   VARCHAR NOT NULL,
     position  INTEGER NOT NULL,
-    kind      VARCHAR NOT NULL,                  -- 'protokollat' | 'mindretalsudtalelse'
+    kind      VARCHAR NOT NULL,                  -- 'protokollat' | 'mindretalsudtalelse' | 'forbehold' | 'bemaerkning'
     text      VARCHAR NOT NULL,
     PRIMARY KEY (item_id, position)
 );
