@@ -30,18 +30,8 @@ def section_kind(heading: str) -> str:
 
 
 def read_decision(text: str | None, recommendation: str | None, nlp=None) -> Decision:
-    """Outcome, votes, notes and deviation of a decision text: the PDF path's rules, then spaCy for 'other'.
-
-    Integrator: switch to pipeline.parse.decisions.read_decision(text, recommendation, nlp=nlp) once it exists.
-    """
-    outcome = decision_rules.classify_outcome(text)
-    if outcome == OTHER and nlp is not None and text:
-        refined = nlp(text)._.outcome
-        if refined not in (None, OTHER, "none"):
-            outcome = refined
-    return Decision(text=text, outcome=outcome, votes=decision_rules.parse_votes(text),
-                    notes=decision_rules.protocol_notes(text),
-                    deviates_from_recommendation=decision_rules.deviates(outcome, text, recommendation))
+    """Outcome, votes, notes and deviation of a decision text: the very reader the PDF path uses."""
+    return decision_rules.read_decision(text, recommendation, nlp=nlp)
 
 
 def recommendation_text(text: str) -> str:
