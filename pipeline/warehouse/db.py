@@ -1,7 +1,9 @@
-"""Opening the warehouse: schema applied on write connections, read-only for readers."""
+"""Opening the warehouse: schema applied on write connections, read-only for readers, sandboxed for outside SQL."""
 from __future__ import annotations
 
+import errno
 import importlib.util
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -17,21 +19,102 @@ if "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None:
 DEFAULT_DB = Path("data/warehouse/minutes.duckdb")
 
 
+class WarehouseError(Exception):
+    """The warehouse file cannot be opened; the message is one line an operator can act on."""
+
+
+class WarehouseMissing(WarehouseError, FileNotFoundError):
+    """No file at the path (also a FileNotFoundError, as callers caught before)."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the file (DuckDB allows one writer or several readers)."""
+
+
+class WarehouseUnreadable(WarehouseError):
+    pass
+
+
 def schema_sql() -> str:
     return resources.files("pipeline.warehouse").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+
+
+def _open_error(path: Path, exc: BaseException, read_only: bool) -> WarehouseError:
+    """Translate DuckDB's/the OS's exception on open into a one-line WarehouseError of the right kind."""
+    text = str(exc)
+    if "lock" in text.lower() or "conflicting" in text.lower():
+        mode = "reading" if read_only else "writing"
+        return WarehouseBusy(f"the warehouse {path} is busy: another process has it open ({mode} refused; "
+                             f"DuckDB allows one writer or several readers). {_first_line(exc)}")
+    if isinstance(exc, PermissionError) or "permission denied" in text.lower():
+        return WarehouseUnreadable(f"cannot open the warehouse {path}: permission denied")
+    return WarehouseUnreadable(f"cannot open the warehouse {path}: {_first_line(exc)}")
+
+
 def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse. Writers get the schema created/updated; readers must find an existing file."""
+    """Open the warehouse. Writers get the schema created/updated; readers must find an existing file.
+
+    Raises WarehouseError (WarehouseMissing/WarehouseBusy/WarehouseUnreadable) with a one-line message."""
     path = Path(path)
-    if read_only:
-        if not path.exists():
-            raise FileNotFoundError(f"no warehouse at {path}; run `minutes ingest` first")
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute(schema_sql())
+    try:
+        if read_only:
+            if not path.exists():
+                raise WarehouseMissing(f"no warehouse at {path}; run `minutes ingest` first")
+            if not os.access(path, os.R_OK):
+                raise WarehouseUnreadable(f"cannot open the warehouse {path}: permission denied")
+            return duckdb.connect(str(path), read_only=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+    except WarehouseError:
+        raise
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(path, exc, read_only) from None
+    try:
+        con.execute(schema_sql())
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(path, exc, read_only) from None
     return con
+
+
+# Settings that make a read-only connection safe for SQL from outside (the `minutes sql` command, or any
+# other place that runs a statement someone typed): no file system or network access at all (COPY … TO,
+# EXPORT DATABASE, read_text/read_csv/glob, ATTACH, INSTALL/LOAD), no automatic extension downloads, and the
+# configuration locked so a `SET`/`RESET` in the statement cannot undo it.
+SANDBOX_SETTINGS = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET allow_community_extensions = false",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
+
+
+def connect_sandboxed(path: Path | str = DEFAULT_DB) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for untrusted SQL: it can read the warehouse's tables and nothing else.
+
+    The full-text extension is loaded first (from the wheel, before access is locked), so FTS macros work.
+    """
+    con = connect(path, read_only=True)
+    try:
+        load_fts(con)
+    except (duckdb.Error, ImportError, OSError):
+        pass  # search macros are a convenience; the sandbox matters more
+    for statement in SANDBOX_SETTINGS:
+        con.execute(statement)
+    return con
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error means the disk (or the file size limit) is full: recorded as `disk_full`."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("no space left", "file too large", "disk quota", "out of disk"))
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
