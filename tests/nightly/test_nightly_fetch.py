@@ -170,7 +170,7 @@ def test_lock_is_exclusive_across_processes_and_names_its_holder(site, tmp_path)
         started = time.monotonic()
         busy = run_minutes("nightly", "--config", str(config), "--db", str(db), cwd=tmp_path)
         assert busy.returncode == EXIT_LOCKED == 75
-        assert f"pid={os.getpid()}" in busy.stderr and "another run is in progress" in busy.stderr
+        assert f"pid={os.getpid()}" in busy.stderr and "another nightly run is in progress" in busy.stderr
         assert time.monotonic() - started < 10
         assert not db.exists()  # refused before touching the warehouse
     finally:
