@@ -14,7 +14,6 @@ import duckdb
 import pytest
 from conftest import build_minutes_site, minutes_command, run_minutes, write_config
 
-from pipeline.ingest.fetch import local_name
 
 COUNT_SQL = """SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM meetings),
                       (SELECT count(*) FROM agenda_items), (SELECT count(*) FROM decisions),
@@ -81,7 +80,7 @@ def test_rerun_downloads_nothing_then_a_changed_pdf_replaces_its_old_version(sit
     assert query(workdir / "w.duckdb", COUNT_SQL)[0] == counts
 
     url = f"{site.base}/files/east-0006.pdf"
-    path = f"raw/testkommune/{local_name(url)}"
+    path = query(workdir / "w.duckdb", "SELECT local_path FROM fetch_state WHERE url = ?", [url])[0][0]
     old_doc = query(workdir / "w.duckdb", "SELECT doc_id FROM documents WHERE source_path = ?", [path])
     changed = (workdir / path).read_bytes() + b"\n%revised by the municipality\n"
     site.routes["/files/east-0006.pdf"] = site.static(changed)
@@ -89,7 +88,9 @@ def test_rerun_downloads_nothing_then_a_changed_pdf_replaces_its_old_version(sit
     assert third.returncode == 0, third.stdout + third.stderr
     row = query(workdir / "w.duckdb", "SELECT downloaded, ingested FROM run_sources WHERE run_id = 3")[0]
     assert row == (1, 1)
-    new_doc = query(workdir / "w.duckdb", "SELECT doc_id FROM documents WHERE source_path = ?", [path])
+    new_path = query(workdir / "w.duckdb", "SELECT local_path FROM fetch_state WHERE url = ?", [url])[0][0]
+    assert new_path != path  # stored under its own content name
+    new_doc = query(workdir / "w.duckdb", "SELECT doc_id FROM documents WHERE source_path = ?", [new_path])
     assert len(new_doc) == 1 and new_doc != old_doc
     assert query(workdir / "w.duckdb", COUNT_SQL)[0] == counts  # replaced, not added
     assert run_minutes("check", "--db", "w.duckdb", cwd=workdir).returncode == 0
