@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
+import multiprocessing
 import os
 import resource
 import signal
@@ -79,6 +80,7 @@ DEFAULT_LIMITS = Limits()
 # after the soft time limit (an exception raised in Python code) a watchdog thread ends the worker when the
 # document is stuck inside C code that never returns to Python
 HARD_TIMEOUT_GRACE = 5.0
+EXIT_HARD_TIMEOUT = 70  # exit status of a worker its watchdog ended
 
 
 def path_text(path: Path | str) -> str:
@@ -221,12 +223,24 @@ def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
             pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
+    _warm_up()  # before the limits: loading the model is not a document's time or memory
     if memory_mb and memory_mb > 0:
         limit = _address_space() + memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _warm_up() -> None:
+    """Import the extraction and parsing stages and load the spaCy pipeline once per worker."""
+    try:
+        import pipeline.extract  # noqa: F401
+        from pipeline.parse.nlp import load_pipeline
+
+        load_pipeline()
+    except Exception:  # a missing model is reported by the first document, with its reason
+        pass
 
 
 class _TimeLimit:
@@ -244,7 +258,7 @@ class _TimeLimit:
         if self.seconds and self.seconds > 0 and threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGALRM, self._alarm)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.watchdog = threading.Timer(self.seconds + HARD_TIMEOUT_GRACE, os._exit, args=(70,))
+            self.watchdog = threading.Timer(self.seconds + HARD_TIMEOUT_GRACE, os._exit, args=(EXIT_HARD_TIMEOUT,))
             self.watchdog.daemon = True
             self.watchdog.start()
         return self
@@ -402,19 +416,51 @@ class _Pool:
                 suspects.clear()
 
     def run_alone(self, job: _Job) -> tuple:
-        """One file alone in the pool: if the worker dies now, this file killed it."""
-        started = time.monotonic()
-        try:
-            return self.submit(job).result()
-        except BrokenProcessPool:
-            self._discard()
-            elapsed = time.monotonic() - started
-            timeout = self.limits.timeout_seconds
-            if timeout and elapsed >= timeout:
-                return job.text, None, "timeout", (f"reading and parsing took longer than the limit of {timeout:g} s "
-                                                   "(the worker was stopped)")
-            return job.text, None, "worker_died", ("the worker process reading this file died (a crash in the PDF "
-                                                   "library, or the memory limit); the batch went on")
+        """One file alone in its own forked process: if that process dies now, this file killed it, and its
+        exit status tells how (watchdog -> timeout, SIGABRT under the memory limit -> too_large)."""
+        self._discard()
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_solo, args=(sender, os.getpid(), self.limits, job.text, job.sha,
+                                                      self.engine, os.fsdecode(job.path)), daemon=True)
+        process.start()
+        sender.close()
+        result = None
+        limit = self.limits.timeout_seconds
+        # the child's own watchdog ends it after limit + grace; this is only the last resort
+        if receiver.poll(limit + HARD_TIMEOUT_GRACE + 120 if limit else None):
+            try:
+                result = receiver.recv()
+            except (EOFError, OSError):
+                result = None
+        receiver.close()
+        killed = False
+        if result is None and process.is_alive():
+            process.kill()
+            killed = True
+        process.join()
+        if result is not None:
+            return result
+        return job.text, None, *_death_reason(process.exitcode, killed, self.limits)
+
+
+def _solo(sender, parent_pid: int, limits: Limits, text: str, sha: str, engine: str, real: str) -> None:
+    _worker_init(parent_pid, limits.memory_mb)
+    sender.send(process_file(text, sha, engine, limits.timeout_seconds, real))
+    sender.close()
+
+
+def _death_reason(exitcode: int | None, killed: bool, limits: Limits) -> tuple[str, str]:
+    """Reason and detail for a worker that died reading one file, from its exit status."""
+    if killed or exitcode == EXIT_HARD_TIMEOUT:
+        return "timeout", (f"reading and parsing took longer than the limit of {limits.timeout_seconds:g} s "
+                           "(stuck in the PDF library; the worker was stopped)")
+    if exitcode == -signal.SIGABRT and limits.memory_mb:
+        # pdfium aborts when an allocation fails: under RLIMIT_AS that is the memory limit being reached
+        return "too_large", (f"the PDF library ran out of the per-document memory limit of {limits.memory_mb} MB "
+                             "(the worker aborted)")
+    how = f"signal {signal.Signals(-exitcode).name}" if exitcode and exitcode < 0 else f"exit status {exitcode}"
+    return "worker_died", f"the worker process reading this file died ({how}); the batch went on"
 
 
 def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers: int | None = None,
@@ -500,6 +546,7 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
         bar.update(1)
 
     if todo:
+        _warm_up()  # once in this process: forked workers inherit the loaded model instead of each loading it
         pool = _Pool(min(workers, len(todo)), engine, limits)
         try:
             pool.run(todo, handle)
