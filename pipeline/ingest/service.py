@@ -428,16 +428,18 @@ class _Pool:
         result = None
         limit = self.limits.timeout_seconds
         # the child's own watchdog ends it after limit + grace; this is only the last resort
-        if receiver.poll(limit + HARD_TIMEOUT_GRACE + 120 if limit else None):
+        answered = receiver.poll(limit + HARD_TIMEOUT_GRACE + 120 if limit else None)
+        if answered:  # a result, or end-of-file because the child died
             try:
                 result = receiver.recv()
             except (EOFError, OSError):
                 result = None
         receiver.close()
+        process.join(timeout=None if answered else 0)
         killed = False
-        if result is None and process.is_alive():
+        if process.is_alive():
             process.kill()
-            killed = True
+            killed = not answered
         process.join()
         if result is not None:
             return result

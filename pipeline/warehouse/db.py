@@ -86,11 +86,11 @@ def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
 # EXPORT DATABASE, read_text/read_csv/glob, ATTACH, INSTALL/LOAD), no automatic extension downloads, and the
 # configuration locked so a `SET`/`RESET` in the statement cannot undo it.
 SANDBOX_SETTINGS = (
-    "SET autoinstall_known_extensions = false",
-    "SET autoload_known_extensions = false",
-    "SET allow_community_extensions = false",
-    "SET enable_external_access = false",
-    "SET lock_configuration = true",
+    ("autoinstall_known_extensions", False),
+    ("autoload_known_extensions", False),
+    ("allow_community_extensions", False),
+    ("enable_external_access", False),
+    ("lock_configuration", True),
 )
 
 
@@ -98,14 +98,24 @@ def connect_sandboxed(path: Path | str = DEFAULT_DB) -> duckdb.DuckDBPyConnectio
     """A read-only connection for untrusted SQL: it can read the warehouse's tables and nothing else.
 
     The full-text extension is loaded first (from the wheel, before access is locked), so FTS macros work.
+    DuckDB keeps settings per database instance, and one process shares the instance between its connections to
+    a file: after this call, other read-only connections of this process to the same file are locked down too.
     """
     con = connect(path, read_only=True)
     try:
         load_fts(con)
     except (duckdb.Error, ImportError, OSError):
         pass  # search macros are a convenience; the sandbox matters more
-    for statement in SANDBOX_SETTINGS:
-        con.execute(statement)
+    for name, value in SANDBOX_SETTINGS:
+        try:
+            con.execute(f"SET {name} = {str(value).lower()}")
+        except duckdb.Error:
+            # settings belong to the database instance, which DuckDB shares between connections of one process:
+            # an earlier sandboxed connection may have locked them already; then they must hold our values
+            current = con.execute("SELECT current_setting(?)", [name]).fetchone()[0]
+            if current != value:
+                con.close()
+                raise
     return con
 
 

@@ -55,3 +55,18 @@ def glyph_flood(path: Path, glyphs: int = 1_000_000) -> Path:
     content += b"ET\n"
     path.write_bytes(_pdf(zlib.compress(bytes(content), 9)))
     return path
+
+
+REPO = Path(__file__).resolve().parents[2]
+PDFS = REPO / "tests" / "fixtures" / "nightly"
+GOOD = ["east-0001", "east-0006", "agenda-classic-0003"]
+
+
+def good_pdf(name: str = "east-0001") -> Path:
+    return PDFS / f"{name}.pdf"
+
+
+def one_line_error(text: str) -> bool:
+    """An error an operator can read: no traceback, the message on one line."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) == 1 and "Traceback" not in text
