@@ -289,7 +289,7 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
         if inputs:
             log(f"ingesting: {len(inputs)} inputs ({len(owner)} downloaded files, {len(folders)} folders)")
             report = ingest_paths(inputs, con, workers=workers, progress=progress, on_outcome=on_outcome,
-                                  limits=limits or DEFAULT_LIMITS)
+                                  limits=limits or DEFAULT_LIMITS, skip_known_failures=True)
             changed = report.ingested > 0
         index_problem = None
         try:

@@ -468,12 +468,14 @@ def _death_reason(exitcode: int | None, killed: bool, limits: Limits) -> tuple[s
 def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers: int | None = None,
                  progress: bool = False, engine: str = "pdfium",
                  on_outcome: Callable[[FileOutcome], None] | None = None,
-                 limits: Limits = DEFAULT_LIMITS) -> IngestReport:
+                 limits: Limits = DEFAULT_LIMITS, skip_known_failures: bool = False) -> IngestReport:
     """Ingest every file; known content is skipped, failures are recorded in ingest_errors.
 
     Each document is loaded in its own transaction, so a crash leaves whole documents only.
     At most 2×workers files are in flight, so memory stays bounded however many files arrive.
     Files are always read in worker processes (at least one), each under `limits`.
+    `skip_known_failures` (the nightly job) skips a file that failed before with the same bytes at the same path,
+    so one broken file in a folder source is reported once, not every night.
     """
     from pipeline.warehouse.db import is_disk_full
     from pipeline.warehouse.load import load_document
@@ -513,6 +515,13 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
                                f"same bytes as {first_in_batch[sha]} in this batch", sha))
             continue
         first_in_batch[sha] = path_text(path)
+        if skip_known_failures:
+            failed = con.execute("SELECT reason FROM ingest_errors WHERE source_path = ? AND sha256 = ?",
+                                 [path_text(path), sha]).fetchone()
+            if failed:
+                finish(FileOutcome(path_text(path), "skipped", "known_failure",
+                                   f"failed before with the same bytes ({failed[0]})", sha))
+                continue
         known = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [sha]).fetchone()
         if known:
             finish(FileOutcome(path_text(path), "skipped",
