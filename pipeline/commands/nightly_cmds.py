@@ -135,7 +135,7 @@ def runs(db_path: Path, limit: int, run_id: int | None) -> None:
     except WarehouseBusy as exc:
         lock = lock_path_for(db_path)
         holder = lock.read_text(errors="replace").strip() if lock.exists() else ""
-        raise click.ClickException(f"{exc} (nightly lock: {holder or 'not held'})")
+        raise WarehouseBusy(f"{exc} (nightly lock: {holder or 'not held'})") from None
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "runs" not in tables:
         click.echo("no nightly runs yet")
