@@ -43,7 +43,7 @@ def ensure_search_index(con: duckdb.DuckDBPyConnection, changed: bool) -> str | 
     'repaired') or None; raises IndexRefreshError when the build fails (nothing else is lost: the build runs in
     one transaction, and the next run tries again because the index is still incomplete)."""
     from pipeline.search.index import rebuild_index
-    from pipeline.warehouse.db import is_disk_full
+    from pipeline.warehouse.db import describe_error, is_disk_full
 
     if not changed and index_is_complete(con):
         return None
@@ -56,6 +56,5 @@ def ensure_search_index(con: duckdb.DuckDBPyConnection, changed: bool) -> str | 
         except duckdb.Error:
             pass
         reason = "disk_full" if is_disk_full(exc) else "index_failed"
-        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-        raise IndexRefreshError(f"{reason}: the search index could not be built: {first}") from exc
+        raise IndexRefreshError(f"{reason}: the search index could not be built: {describe_error(exc)}") from exc
     return action

@@ -477,7 +477,7 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
     `skip_known_failures` (the nightly job) skips a file that failed before with the same bytes at the same path,
     so one broken file in a folder source is reported once, not every night.
     """
-    from pipeline.warehouse.db import is_disk_full
+    from pipeline.warehouse.db import describe_error, is_disk_full
     from pipeline.warehouse.load import load_document
 
     report = IngestReport()
@@ -549,8 +549,7 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
             except Exception as exc:
                 _rollback_quietly(con)
                 reason = "disk_full" if is_disk_full(exc) else "load_failed"
-                message = str(exc).splitlines()[0] if str(exc) else ""
-                fail(job.path, job.sha, reason, f"{exc.__class__.__name__}: {message}")
+                fail(job.path, job.sha, reason, describe_error(exc))
             else:
                 finish(FileOutcome(text, "ingested", None, None, job.sha, len(parsed.extracted.pages),
                                    len(parsed.meeting.warnings)))

@@ -119,12 +119,29 @@ def connect_sandboxed(path: Path | str = DEFAULT_DB) -> duckdb.DuckDBPyConnectio
     return con
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The error that started it: a failed write aborts DuckDB's transaction, and the ROLLBACK in an `except`
+    block then fails with "cannot rollback - no transaction is active", hiding the real cause in __context__."""
+    seen = set()
+    while id(exc) not in seen and "no transaction is active" in str(exc) and exc.__context__ is not None:
+        seen.add(id(exc))
+        exc = exc.__context__
+    return exc
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """Whether an error means the disk (or the file size limit) is full: recorded as `disk_full`."""
+    exc = root_cause(exc)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return True
     text = str(exc).lower()
     return any(s in text for s in ("no space left", "file too large", "disk quota", "out of disk"))
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Class: first line` of the root cause, for ingest_errors and log lines."""
+    exc = root_cause(exc)
+    return f"{exc.__class__.__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
