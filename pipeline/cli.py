@@ -207,14 +207,27 @@ def quality(db_path: Path, show_all: bool) -> None:
 @cli.command()
 @db_option
 def check(db_path: Path) -> None:
-    """Check the warehouse's logical foreign keys; exit 1 when an orphan row exists."""
+    """Check the warehouse's logical foreign keys and that the search index covers every agenda item;
+    exit 1 when an orphan row exists or the index is incomplete (`minutes ingest` of anything repairs it)."""
+    from pipeline.ingest.search_refresh import index_is_complete
+    from pipeline.search.index import index_exists
     from pipeline.warehouse.integrity import orphan_counts
 
     con = connect(db_path, read_only=True)
     problems = {name: n for name, n in orphan_counts(con).items() if n}
     for name, count in problems.items():
         click.echo(f"{name}: {count} orphan rows")
-    if problems:
+    built = any(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                            [table]).fetchone()[0] for table in ("search_items", "search_meta", "search_postings"))
+    index_ok = index_is_complete(con) if built else True
+    if not built:
+        click.echo("search index: none built yet (`minutes search --rebuild-index ...` or the next ingest builds it)")
+    elif not index_ok:
+        click.echo("search index: INCOMPLETE (an interrupted build?); the next `minutes ingest` or nightly run "
+                   "rebuilds it, or `minutes search --rebuild-index ...`")
+    elif index_exists(con):
+        click.echo("search index: complete")
+    if problems or not index_ok:
         raise SystemExit(1)
     click.echo("ok: every key points at an existing row")
 

@@ -95,3 +95,12 @@ def test_nightly_with_a_full_disk_during_the_build_fails_then_the_next_run_repai
     assert "search index repaired" in logged
     assert index_is_complete(con)
     con.close()
+
+
+def test_check_reports_an_incomplete_index(built, tmp_path):
+    folder, db = copy_of(built, tmp_path)
+    ok = CliRunner().invoke(cli, ["check", "--db", str(db)])
+    assert ok.exit_code == 0 and "search index: complete" in ok.output, ok.output
+    break_index(db, "items_missing")
+    broken = CliRunner().invoke(cli, ["check", "--db", str(db)])
+    assert broken.exit_code == 1 and "INCOMPLETE" in broken.output, broken.output
