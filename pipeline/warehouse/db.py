@@ -95,27 +95,33 @@ SANDBOX_SETTINGS = (
 
 
 def connect_sandboxed(path: Path | str = DEFAULT_DB) -> duckdb.DuckDBPyConnection:
-    """A read-only connection for untrusted SQL: it can read the warehouse's tables and nothing else.
+    """A connection for untrusted SQL: it can read the warehouse's tables and nothing else.
 
-    The full-text extension is loaded first (from the wheel, before access is locked), so FTS macros work.
-    DuckDB keeps settings per database instance, and one process shares the instance between its connections to
-    a file: after this call, other read-only connections of this process to the same file are locked down too.
+    DuckDB keeps settings per database instance and shares one instance between the connections of a process
+    to the same file, so the sandbox is a fresh in-memory instance that attaches the warehouse READ_ONLY and
+    makes it the default catalog: other connections of the process keep their settings, and this one's cannot
+    be changed back. The full-text extension is loaded first (from the wheel), so FTS macros work. The
+    in-memory catalog `memory` stays usable as scratch space (it holds nothing and writes nothing to disk).
     """
-    con = connect(path, read_only=True)
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path}; run `minutes ingest` first")
+    if not os.access(path, os.R_OK):
+        raise WarehouseUnreadable(f"cannot open the warehouse {path}: permission denied")
+    con = duckdb.connect(":memory:")
+    try:
+        literal = str(path).replace("'", "''")  # ATTACH takes no parameters: a quoted literal
+        con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(path, exc, read_only=True) from None
     try:
         load_fts(con)
     except (duckdb.Error, ImportError, OSError):
         pass  # search macros are a convenience; the sandbox matters more
     for name, value in SANDBOX_SETTINGS:
-        try:
-            con.execute(f"SET {name} = {str(value).lower()}")
-        except duckdb.Error:
-            # settings belong to the database instance, which DuckDB shares between connections of one process:
-            # an earlier sandboxed connection may have locked them already; then they must hold our values
-            current = con.execute("SELECT current_setting(?)", [name]).fetchone()[0]
-            if current != value:
-                con.close()
-                raise
+        con.execute(f"SET {name} = {str(value).lower()}")
     return con
 
 

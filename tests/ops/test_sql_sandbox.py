@@ -41,7 +41,6 @@ ATTACKS = {
     "install": "INSTALL httpfs",
     "load": "LOAD httpfs",
     "attach_file": "ATTACH '{folder}/other.duckdb' AS other",
-    "attach_memory": "ATTACH ':memory:' AS scratch",
     "set_back_external_access": "SET enable_external_access = true",
     "reset_external_access": "RESET enable_external_access",
     "unlock_configuration": "SET lock_configuration = false",
@@ -72,6 +71,21 @@ def test_cli_sql_still_reads_the_warehouse(warehouse):
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"doc_id": "abc"' in result.output
+
+
+def test_sandbox_does_not_lock_other_connections_of_the_process(warehouse, tmp_path):
+    """DuckDB shares settings between connections of one process to one file: the sandbox must not leak."""
+    _, db = warehouse
+    reader = connect(db, read_only=True)
+    sandbox = connect_sandboxed(db)
+    try:
+        reader.execute(f"COPY documents TO '{tmp_path / 'export.csv'}'")  # what `minutes export` does
+        assert (tmp_path / "export.csv").exists()
+        with pytest.raises(duckdb.Error):
+            sandbox.execute(f"COPY documents TO '{tmp_path / 'other.csv'}'")
+    finally:
+        sandbox.close()
+        reader.close()
 
 
 def test_library_sandbox_is_locked(warehouse):
