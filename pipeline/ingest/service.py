@@ -224,6 +224,10 @@ def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
     _warm_up()  # before the limits: loading the model is not a document's time or memory
+    try:  # a worker that aborts (e.g. at the memory limit) must not write a core file of that size
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    except (ValueError, OSError):
+        pass
     if memory_mb and memory_mb > 0:
         limit = _address_space() + memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)

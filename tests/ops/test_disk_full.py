@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
 from ops_support import good_pdf
 
+from pipeline.cli import cli
 from pipeline.warehouse.db import connect
 
 MINUTES = str(Path(sys.executable).with_name("minutes"))
@@ -31,9 +33,9 @@ def test_full_disk_is_recorded_as_disk_full_and_nothing_is_damaged(tmp_path):
     assert "disk_full" in full.stderr and "Traceback" not in full.stderr
     assert "no transaction is active" not in full.stderr
 
-    check = subprocess.run([MINUTES, "check", "--db", "w.duckdb"], cwd=tmp_path, capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    again = subprocess.run([MINUTES, "ingest", "referat.pdf", "--db", "w.duckdb", "--no-progress"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert "ingested: 1" in again.stdout
+    check = CliRunner().invoke(cli, ["check", "--db", str(tmp_path / "w.duckdb")])
+    assert check.exit_code == 0, check.output
+    again = CliRunner().invoke(cli, ["ingest", str(tmp_path / "referat.pdf"), "--db", str(tmp_path / "w.duckdb"),
+                                     "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert "ingested: 1" in again.output
