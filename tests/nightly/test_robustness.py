@@ -9,7 +9,6 @@ import stat
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import Site, page, pdf_bytes
 

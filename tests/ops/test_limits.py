@@ -47,7 +47,6 @@ def test_glyph_flood_is_stopped_by_the_time_limit(tmp_path):
     folder.mkdir()
     glyph_flood(folder / "a-glyphs.pdf", glyphs=200_000)  # several seconds of extraction
     shutil.copy(good_pdf(), folder / "b-good.pdf")
-    started = time.monotonic()
     report, elapsed, stored, recorded = run(folder, tmp_path / "w.duckdb", Limits(timeout_seconds=2, memory_mb=0))
     assert recorded == {"a-glyphs.pdf": "timeout"}
     assert stored == {"b-good.pdf"}
