@@ -136,6 +136,11 @@ def scan_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Unusable]]:
     return files, problems
 
 
+def is_candidate(path: Path) -> bool:
+    """Whether a file found under a folder is ingested: PDFs, any case of .pdf (the one place to add formats)."""
+    return path.name.lower().endswith(".pdf")
+
+
 def _walk(folder: Path, found: list[Path], problems: list[Unusable]) -> None:
     """PDFs below `folder`; folder symlinks are followed once (a loop is visited only once)."""
     seen: set[tuple[int, int]] = set()
@@ -155,7 +160,7 @@ def _walk(folder: Path, found: list[Path], problems: list[Unusable]) -> None:
             continue
         for entry in entries:
             path = Path(entry.path)
-            is_pdf = entry.name.lower().endswith(".pdf")
+            is_pdf = is_candidate(path)
             try:
                 info = path.stat()
             except OSError as exc:
