@@ -142,7 +142,8 @@ def test_unreachable_host_is_a_connection_failure_not_robots(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = parse_config({"settings": {"raw_dir": str(tmp_path / "raw"), "retries": 0, "timeout_seconds": 1},
+    config = parse_config({"settings": {"raw_dir": str(tmp_path / "raw"), "retries": 0, "timeout_seconds": 1,
+                                        "backoff_seconds": 0.01},
                            "source": [{"name": "gone", "kind": "http", "index_url": f"http://127.0.0.1:{port}/"}]})
     con = connect(tmp_path / "w.duckdb")
     result = fetch_http_source(con, config.sources[0])
