@@ -110,3 +110,26 @@ def test_unlistable_folder_is_recorded(tmp_path, monkeypatch):
     files, problems = scan_inputs([folder])
     assert [f.name for f in files] == ["ok.pdf"]
     assert [(p.path.name, p.reason) for p in problems] == [("locked", "unreadable_folder")]
+
+
+def test_nightly_folder_source_goes_past_a_non_utf8_name(tmp_path):
+    from pipeline.ingest.nightly import run_nightly
+    from pipeline.ingest.sources import parse_config
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(good_pdf("east-0006"), folder / NON_UTF8)
+    os.mkfifo(folder / "b-fifo.pdf")
+    shutil.copy(good_pdf("east-0001"), folder / "z-after.pdf")
+    config = parse_config({"source": [{"name": "archive", "kind": "folder", "path": str(folder)}]})
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        summary = run_nightly(con, config, workers=1)
+        assert summary.status == "partial", summary.message  # the FIFO is a recorded failure
+        source = summary.sources[0]
+        assert source.ingested == 2
+        assert [f["reason"] for f in source.ingest_failures] == ["not_regular_file"]
+        row = con.execute("SELECT status, ingested, failed FROM run_sources").fetchone()
+        assert row == ("partial", 2, 1)
+    finally:
+        con.close()
