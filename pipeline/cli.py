@@ -7,21 +7,40 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import db_option
-from pipeline.warehouse.db import connect
+from pipeline.commands.options import (allow_failures_option, db_option, limit_options, make_limits, stamp)
+from pipeline.warehouse.db import WarehouseBusy, WarehouseError, connect
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: the warehouse is open in another process; try again later
 
 
+class WarehouseBusyError(click.ClickException):
+    exit_code = EXIT_BUSY
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class MinutesGroup(click.Group):
+    """Every command: a warehouse that is missing, busy or unreadable is one line on stderr, not a traceback
+    (exit 75 when busy, 1 otherwise)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except WarehouseBusy as exc:
+            raise WarehouseBusyError(str(exc)) from None
+        except WarehouseError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=MinutesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Mine Danish municipal meeting minutes (referater/dagsordener) into a DuckDB warehouse."""
 
 
-def refresh_search_index(con) -> None:
-    """Rebuild the full-text index after the warehouse changed (the index does not follow table changes)."""
-    from pipeline.search.index import rebuild_index
+def refresh_search_index(con, changed: bool = True) -> str | None:
+    """Rebuild the full-text index after the warehouse changed, or when it is missing/incomplete (an earlier
+    build was killed). Raises IndexRefreshError when the build fails."""
+    from pipeline.ingest.search_refresh import ensure_search_index
 
-    rebuild_index(con)
+    return ensure_search_index(con, changed)
 
 
 def print_ingest_summary(report, con) -> None:
@@ -29,7 +48,7 @@ def print_ingest_summary(report, con) -> None:
                f"failed: {report.failed}  pages parsed: {report.pages}")
     for outcome in report.outcomes:
         if outcome.status == "failed":
-            click.echo(f"  FAILED {outcome.path}: {outcome.reason} - {outcome.detail}", err=True)
+            click.echo(f"{stamp()} FAILED {outcome.path}: {outcome.reason} - {outcome.detail}", err=True)
     totals = con.execute("""SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM meetings),
                                    (SELECT count(*) FROM agenda_items), (SELECT count(*) FROM decisions WHERE outcome <> 'none'),
                                    (SELECT count(*) FROM parse_warnings)""").fetchone()
@@ -44,24 +63,34 @@ def print_ingest_summary(report, con) -> None:
 @click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
               help="Extraction engine: pdfium (fast) or pdfplumber (reference); both give the same lines.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
-def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool) -> None:
+@allow_failures_option
+@limit_options
+def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool,
+           allow_failures: bool, timeout_seconds: float, max_memory_mb: int) -> None:
     """Ingest minutes PDFs (files or folders) into the warehouse.
 
     Known files (same content hash) are skipped; a changed file replaces its old rows. Broken files are
-    recorded in `ingest_errors` and the batch goes on. Exit code 1 only when files were given and none
-    could be ingested or skipped.
+    recorded in `ingest_errors` and the batch goes on. Each document is read in a worker process with a time
+    and memory limit. Exit code 1 when a file failed (unless --allow-failures) or the search index could not
+    be built; failures are listed on stderr with a timestamp.
 
     Example: minutes ingest data/raw/
     """
+    from pipeline.ingest.search_refresh import IndexRefreshError
     from pipeline.ingest.service import ingest_paths
 
     con = connect(db_path)
-    report = ingest_paths(paths, con, workers=workers, progress=progress and sys.stderr.isatty(), engine=engine)
-    if report.ingested:
-        refresh_search_index(con)
+    report = ingest_paths(paths, con, workers=workers, progress=progress and sys.stderr.isatty(), engine=engine,
+                          limits=make_limits(timeout_seconds, max_memory_mb))
+    index_failed = False
+    try:
+        refresh_search_index(con, changed=report.ingested > 0)
+    except IndexRefreshError as exc:
+        index_failed = True
+        click.echo(f"{stamp()} ERROR {exc}", err=True)
     print_ingest_summary(report, con)
     con.close()
-    if report.found and report.ingested == 0 and report.skipped == 0:
+    if index_failed or (report.failed and not allow_failures):
         raise SystemExit(1)
 
 
@@ -88,11 +117,16 @@ def export(db_path: Path, fmt: str, out_dir: Path) -> None:
 def sql(query: str, db_path: Path, fmt: str) -> None:
     """Run a read-only SQL query against the warehouse and print the result.
 
+    The query can read the warehouse's tables and nothing else: no writes, no COPY/EXPORT to files, no
+    read_csv/read_text/glob of files, no ATTACH, no INSTALL/LOAD, and no SET that would undo this.
+
     Example: minutes sql "SELECT committee, outcome, count(*) FROM decisions_overview GROUP BY ALL"
     """
     import duckdb
 
-    con = connect(db_path, read_only=True)
+    from pipeline.warehouse.db import connect_sandboxed
+
+    con = connect_sandboxed(db_path)  # read-only, no file/network access, settings locked
     try:
         cursor = con.execute(query)
     except duckdb.Error as exc:
@@ -100,7 +134,10 @@ def sql(query: str, db_path: Path, fmt: str) -> None:
     if cursor.description is None:
         return
     names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
+    try:
+        rows = cursor.fetchall()
+    except duckdb.Error as exc:
+        raise click.ClickException(str(exc))
     if fmt == "json":
         click.echo(json.dumps([dict(zip(names, r)) for r in rows], ensure_ascii=False, default=str, indent=2))
     elif fmt == "csv":
@@ -170,14 +207,27 @@ def quality(db_path: Path, show_all: bool) -> None:
 @cli.command()
 @db_option
 def check(db_path: Path) -> None:
-    """Check the warehouse's logical foreign keys; exit 1 when an orphan row exists."""
+    """Check the warehouse's logical foreign keys and that the search index covers every agenda item;
+    exit 1 when an orphan row exists or the index is incomplete (`minutes ingest` of anything repairs it)."""
+    from pipeline.ingest.search_refresh import index_is_complete
+    from pipeline.search.index import index_exists
     from pipeline.warehouse.integrity import orphan_counts
 
     con = connect(db_path, read_only=True)
     problems = {name: n for name, n in orphan_counts(con).items() if n}
     for name, count in problems.items():
         click.echo(f"{name}: {count} orphan rows")
-    if problems:
+    built = any(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                            [table]).fetchone()[0] for table in ("search_items", "search_meta", "search_postings"))
+    index_ok = index_is_complete(con) if built else True
+    if not built:
+        click.echo("search index: none built yet (`minutes search --rebuild-index ...` or the next ingest builds it)")
+    elif not index_ok:
+        click.echo("search index: INCOMPLETE (an interrupted build?); the next `minutes ingest` or nightly run "
+                   "rebuilds it, or `minutes search --rebuild-index ...`")
+    elif index_exists(con):
+        click.echo("search index: complete")
+    if problems or not index_ok:
         raise SystemExit(1)
     click.echo("ok: every key points at an existing row")
 

@@ -10,6 +10,9 @@
     backoff_seconds = 2.0           # first retry waits this long, then 2x, 4x, ...
     max_file_mb = 50                # a download bigger than this is aborted
     max_depth = 5                   # pagination hops from the index page (0 = index page only)
+    max_index_pages = 200           # index pages read per source per run
+    max_links = 1000                # PDF links fetched per source per run (new links first; the rest next run)
+    max_retry_after_seconds = 120   # a 429/503 Retry-After up to this long is waited for; longer: give up
 
     [[source]]
     name = "koege"                  # folder name under raw_dir; letters, digits, - and _
@@ -56,6 +59,8 @@ class FetchSettings:
     max_file_mb: float = 50.0
     max_depth: int = 5
     max_index_pages: int = 200
+    max_links: int = 1000
+    max_retry_after_seconds: float = 120.0
 
     @property
     def max_bytes(self) -> int:

@@ -25,7 +25,6 @@ files are written temp + fsync + rename, so the `http` kind's crash safety holds
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import re
@@ -150,37 +149,19 @@ class PortalClient(polite.PoliteClient):
     """PoliteClient plus a conditional GET of a JSON document (read into memory under the size cap)."""
 
     def get_json(self, url: str, etag: str | None, last_modified: str | None) -> polite.Response:
-        if not self.allowed_by_robots(url):
-            raise polite.FetchError("robots_disallowed", url)
         headers = {"Accept": "application/json"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-
-        def once() -> polite.Response:
-            raw = self._open(url, headers)
-            if isinstance(raw, polite.Response):
-                return raw  # 304
-            with raw:
-                try:
-                    deadline = time.monotonic() + self.settings.max_seconds
-                    body = polite._read_capped(raw, self.settings.max_bytes, deadline, url)
-                except polite.FetchError:
-                    raise
-                except TimeoutError as exc:
-                    raise polite.FetchError("timeout", f"{url}: read timed out", True) from exc
-                except (http.client.HTTPException, OSError) as exc:
-                    raise polite.FetchError("connection", f"{url}: {exc}", True) from exc
-                return polite.Response(raw.status, raw.geturl(), dict(raw.headers.items()), body)
-
-        return self._with_retries(url, once)
+        return self.get(url, self.settings.max_bytes, headers=headers)
 
 
 def _write_atomically(folder: Path, name: str, body: bytes) -> Path:
     """temp file + fsync + rename: a killed run leaves the old file or the new one, never half of one."""
     folder.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=polite.TEMP_SUFFIX, dir=folder)
+    os.fchmod(fd, polite.FILE_MODE)  # readable as the umask says (mkstemp makes 0600)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(body)
