@@ -132,5 +132,6 @@ def test_cli_accepts_the_firstagenda_kind(replay, tmp_path):
     command = [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
     done = subprocess.run([*command, "nightly", "--config", str(config), "--db", str(tmp_path / "c.duckdb"),
                            "--workers", "1"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the replayed portal answers one meeting with a 500: a loud failure
+    assert "http_500" in done.stderr
     assert "greve-portal" in done.stdout + done.stderr
