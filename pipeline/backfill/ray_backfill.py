@@ -20,7 +20,8 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from pipeline.ingest.service import FileOutcome, IngestReport, discover, process_file, record_error, sha256_of
+from pipeline.ingest.service import (DEFAULT_LIMITS, FileOutcome, IngestReport, discover, path_text, process_file,
+                                     record_error, sha256_of)
 
 TASK_RETRIES = 3  # Ray re-runs a task this often when its worker process dies
 
@@ -107,10 +108,12 @@ def _known(con: duckdb.DuckDBPyConnection, sha: str, source: str) -> tuple[str, 
 
 def run_task(task: Task, engine: str) -> TaskResult:
     """Extract and parse one document (runs on a Ray worker). Never raises for a bad document."""
+    timeout = DEFAULT_LIMITS.timeout_seconds  # the same per-document time limit as `minutes ingest`
     if not task.is_url:
-        path_text, parsed, reason, detail = process_file(task.source, task.sha256, engine)
+        name, parsed, reason, detail = process_file(path_text(task.source), task.sha256, engine, timeout,
+                                                    path=task.source)
         size = Path(task.source).stat().st_size if parsed is not None else 0
-        return TaskResult(path_text, parsed, reason, detail, task.sha256, size)
+        return TaskResult(name, parsed, reason, detail, task.sha256, size)
     from pipeline.ingest.fetch import FetchError, PoliteClient
     from pipeline.ingest.sources import FetchSettings
 
@@ -124,7 +127,7 @@ def run_task(task: Task, engine: str) -> TaskResult:
     with tempfile.TemporaryDirectory(prefix="minutes-backfill-") as folder:
         local = Path(folder) / f"{sha}.pdf"
         local.write_bytes(body)
-        _, parsed, reason, detail = process_file(str(local), sha, engine)
+        _, parsed, reason, detail = process_file(str(local), sha, engine, timeout)
     return TaskResult(task.source, parsed, reason, detail, sha, len(body), body)
 
 
