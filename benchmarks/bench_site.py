@@ -38,19 +38,17 @@ def clone(db: Path, target_items: int) -> int:
     base = con.execute("SELECT count(*) FROM agenda_items").fetchone()[0]
     copies = max(0, -(-target_items // base) - 1)
     con.execute("CREATE TEMP TABLE k AS SELECT range AS k FROM range(1, ? + 1)", [copies])
-    con.execute("""INSERT INTO meetings SELECT meeting_id || '-' || k, doc_id, source_file, municipality, committee,
-                          document_type, meeting_date + CAST(k AS INTEGER) * 7, start_time, end_time, location
-                   FROM meetings, k""")
-    con.execute("""INSERT INTO agenda_items SELECT item_id || '-' || k, meeting_id || '-' || k, doc_id, source_file,
-                          position, number, title, closed, first_page, last_page, recommendation,
-                          case_number || '-' || k, case_scheme, kle_main_group, kle_group, kle_subject, kle_facet,
-                          case_serial, case_year FROM agenda_items, k""")
-    con.execute("""INSERT INTO decisions SELECT item_id || '-' || k, text, outcome, votes_for, votes_against,
-                          votes_abstain, deviates_from_recommendation, heading, page FROM decisions, k""")
-    con.execute("""INSERT INTO meeting_members SELECT meeting_id || '-' || k, position, name, member_id
-                   FROM meeting_members, k""")
-    con.execute("""INSERT INTO attendance SELECT meeting_id || '-' || k, item_id || '-' || k, name, member_id, status
-                   FROM attendance, k""")
+    # SELECT t.* REPLACE (…): the copies follow whatever columns the schema has
+    con.execute("""INSERT INTO meetings SELECT t.* REPLACE (t.meeting_id || '-' || k AS meeting_id,
+                          t.meeting_date + CAST(k AS INTEGER) * 7 AS meeting_date) FROM meetings t, k""")
+    con.execute("""INSERT INTO agenda_items SELECT t.* REPLACE (t.item_id || '-' || k AS item_id,
+                          t.meeting_id || '-' || k AS meeting_id, t.case_number || '-' || k AS case_number)
+                   FROM agenda_items t, k""")
+    con.execute("INSERT INTO decisions SELECT t.* REPLACE (t.item_id || '-' || k AS item_id) FROM decisions t, k")
+    con.execute("""INSERT INTO meeting_members SELECT t.* REPLACE (t.meeting_id || '-' || k AS meeting_id)
+                   FROM meeting_members t, k""")
+    con.execute("""INSERT INTO attendance SELECT t.* REPLACE (t.meeting_id || '-' || k AS meeting_id,
+                          t.item_id || '-' || k AS item_id) FROM attendance t, k""")
     items = con.execute("SELECT count(*) FROM agenda_items").fetchone()[0]
     con.close()
     return items

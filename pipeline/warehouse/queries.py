@@ -68,8 +68,8 @@ class CommitteePage:
     meetings: list[MeetingRow]
     meeting_count: int
     items_by_meeting: dict[str, list[ItemRow]]
-    members: list[tuple[str, str, int]]  # (member_id, name, meetings listed)
-    attendance_rate: float | None  # present / (present + absent) over every member x item row
+    members: list[tuple[str, str, int]]  # (member_id, name, meetings listed) in the meetings on this page
+    attendance_rate: float | None  # present / (present + absent) over the member x item rows of this page
 
 
 @dataclass
@@ -212,13 +212,15 @@ def committee_page(cur, municipality: str | None, committee: str, limit: int = 2
     by_meeting: dict[str, list[ItemRow]] = {mid: [] for mid in ids}
     for item in _items(cur, f"i.meeting_id IN ({_placeholders(ids)})", ids):
         by_meeting[item.meeting_id].append(item)
+    # members and attendance of the meetings shown: a committee's membership changes with each election period,
+    # and the cost stays that of one page however long the committee's history is
     members = cur.execute(
-        f"""SELECT mm.member_id, any_value(mm.name), count(DISTINCT mm.meeting_id) AS n
-            FROM meeting_members mm JOIN meetings m USING (meeting_id)
-            WHERE {where} AND mm.member_id IS NOT NULL GROUP BY 1 ORDER BY n DESC, 2""", params).fetchall()
+        f"""SELECT member_id, any_value(name), count(DISTINCT meeting_id) AS n FROM meeting_members
+            WHERE meeting_id IN ({_placeholders(ids)}) AND member_id IS NOT NULL GROUP BY 1 ORDER BY n DESC, 2""",
+        ids).fetchall()
     rate = cur.execute(
-        f"""SELECT avg(CASE WHEN a.status = 'present' THEN 1.0 ELSE 0.0 END)
-            FROM attendance a JOIN meetings m USING (meeting_id) WHERE {where}""", params).fetchone()[0]
+        f"""SELECT avg(CASE WHEN status = 'present' THEN 1.0 ELSE 0.0 END) FROM attendance
+            WHERE meeting_id IN ({_placeholders(ids)})""", ids).fetchone()[0]
     return CommitteePage(municipality, committee, meetings, count, by_meeting, members,
                          None if rate is None else float(rate))
 

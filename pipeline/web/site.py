@@ -163,10 +163,10 @@ def committee_page(cur, municipality: str | None, committee: str, offset: int) -
     own_url = committee_url(municipality, committee)
     rate = f"{page.attendance_rate:.0%}" if page.attendance_rate is not None else "ukendt"
     body = [f"<h1>{esc(committee)}</h1>",
-            f"<p class='meta'>{esc(municipality)} · {page.meeting_count} møder · fremmøde {esc(rate)}</p>",
+            f"<p class='meta'>{esc(municipality)} · {page.meeting_count} møder · fremmøde {esc(rate)} på de viste møder</p>",
             _feed_link(f"/feed{own_url}")]
     if page.members:
-        body.append("<h2>Medlemmer</h2><p>" + ", ".join(
+        body.append("<h2>Medlemmer (de viste møder)</h2><p>" + ", ".join(
             f"<a href='{esc(member_url(mid))}'>{esc(name)}</a>" for mid, name, _ in page.members) + "</p>")
     body.append("<h2>Møder</h2>")
     for meeting in page.meetings:
