@@ -145,7 +145,8 @@ def join_lines(texts: list[str]) -> str:
             out = text
             continue
         first_word = text.split(" ", 1)[0]
-        if re.search(r"[a-zæøå]-$", out) and first_word[:1].islower() and first_word.lower() not in _SUSPENDED_NEXT:
+        # look at the last two characters only: a search over `out` would make joining quadratic
+        if re.match(r"[a-zæøå]-$", out[-2:]) and first_word[:1].islower() and first_word.lower() not in _SUSPENDED_NEXT:
             out = out[:-1] + text
         else:
             out = out + " " + text

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
-from pipeline.parse.vocabulary import KIND_OF_VARIANT
-
-_VARIANTS = list(KIND_OF_VARIANT)
+from pipeline.parse.patterns import Lexicon
 _DATE_BIT = r"(?:\d{1,2}\.?\s*[a-zæøå]+\.?\s+\d{4}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4})"
 # "Beslutning for Teknisk Udvalg den 12. marts 2023", "Beslutning i Byrådet den 19-12-2016"
 _DECISION_FOR = re.compile(r"^(?:beslutning(?:er)?|afgørelse)\s+(?:i|for|fra|på|af)\s+(.+?)(?:\s+(?:den|d\.)\s+(" + _DATE_BIT + r").*)?$",
@@ -33,34 +28,15 @@ class HeadingMatch:
     date_text: str | None = None  # date named in a decision heading
 
 
-_COMMITTEE_STEMS = ("udvalg", "byråd", "kommunalbestyrels", "borgerrepræsentation", "regionsråd", "magistrat",
-                    "bestyrelse", "råd", "nævn", "forum")
-
-
-def _is_committee_like(text: str) -> bool:
-    low = text.lower().strip()
-    return any(stem in low for stem in _COMMITTEE_STEMS)
-
-
-@lru_cache(maxsize=20000)
-def vocabulary_kind(text: str) -> tuple[str, float] | None:
-    """Best heading kind for a short text, with the rapidfuzz score (0-100)."""
-    low = re.sub(r"\s+", " ", text.lower()).strip(" :.")
-    if not low or len(low) > 60:
-        return None
-    if low in KIND_OF_VARIANT:
-        return KIND_OF_VARIANT[low], 100.0
-    best = process.extractOne(low, _VARIANTS, scorer=fuzz.ratio)
-    if best and len(low) >= 6 and best[1] >= 88:
-        return KIND_OF_VARIANT[best[0]], float(best[1])
-    return None
-
-
-def decision_heading(text: str) -> HeadingMatch | None:
+def decision_heading(text: str, lexicon: Lexicon) -> HeadingMatch | None:
     """Decision headings that carry their own wording, whatever their typography."""
     clean = re.sub(r"\s+", " ", text).strip().rstrip(":")
     if len(clean) > 140:
         return None
+    low = clean.lower()
+    if "beslutning" not in low and "afgørelse" not in low and "pkt" not in low and "punkt" not in low:
+        return None  # every form below names one of these; most body lines stop here cheaply
+    _is_committee_like = lexicon.is_committee_like
     match = _DECISION_FOR.match(clean)
     if match and len(clean.split()) <= 16:
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
@@ -75,7 +51,7 @@ def decision_heading(text: str) -> HeadingMatch | None:
     return None
 
 
-def classify_heading(text: str, emphasized: bool) -> HeadingMatch | None:
+def classify_heading(text: str, emphasized: bool, lexicon: Lexicon) -> HeadingMatch | None:
     """Section heading kind of one printed line, or None for body text.
 
     `emphasized`: bold or larger than body text. Plain-typography lines count only when their
@@ -84,7 +60,7 @@ def classify_heading(text: str, emphasized: bool) -> HeadingMatch | None:
     clean = re.sub(r"\s+", " ", text).strip()
     if not clean or len(clean) > 160:
         return None
-    found = decision_heading(clean)
+    found = decision_heading(clean, lexicon)
     if found:
         return found
     words = clean.split()
@@ -93,17 +69,17 @@ def classify_heading(text: str, emphasized: bool) -> HeadingMatch | None:
     if _INDSTILLES.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
     if len(words) <= 7:
-        kind = vocabulary_kind(clean)
+        kind = lexicon.heading_kind(clean)
         if kind and (emphasized or kind[1] >= 99 and clean[:1].isupper()):
             return HeadingMatch(kind[0], clean.rstrip(":"))
     inline = _LABEL_INLINE.match(clean)
     if inline:
-        kind = vocabulary_kind(inline.group(1))
+        kind = lexicon.heading_kind(inline.group(1))
         if kind and kind[1] >= 95 and kind[0] in {"decision", "recommendation", "attachments"}:
             return HeadingMatch(kind[0], inline.group(1), rest=inline.group(2))
     if emphasized and len(words) <= 9 and clean[:1].isupper():
         low = clean.lower()
-        for variant, kind in KIND_OF_VARIANT.items():
+        for variant, kind in lexicon.kind_of_variant.items():
             if low.startswith(variant + " ") and kind not in {"attendance"} and not clean.endswith("."):
                 return HeadingMatch(kind, clean.rstrip(":"))
     return None

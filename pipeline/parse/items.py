@@ -7,11 +7,10 @@ from rapidfuzz import fuzz
 
 from pipeline.extract import join_lines
 from pipeline.model import Decision, Item, Line, Section
-from pipeline.parse import decisions as decision_rules
 from pipeline.parse.attendance import ABSENCE_LINE, match_member, split_names
 from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number, parse_case_number
 from pipeline.parse.dates import parse_danish_date
-from pipeline.parse.structure import ItemHeading, RawSection, closed_flag, split_sections
+from pipeline.parse.structure import ItemHeading, RawSection, closed_flag
 
 _LEAD_IN = re.compile(
     r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b.{0,300}?|det\s+indstilles)"
@@ -131,11 +130,14 @@ def _pick_decision(candidates: list[RawSection], meeting_date: str | None, commi
     return next(section for score, section in usable if score == best)  # the first of the best
 
 
-def build_item(heading: ItemHeading, lines: list[Line], body_size: float, position: int,
-               meeting_date: str | None, committee: str | None, members: list[str], section_size: float = 0.0) -> Item:
-    """Everything about one agenda item from its lines (the heading lines excluded)."""
+def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
+               meeting_date: str | None, committee: str | None, members: list[str]) -> Item:
+    """Everything about one agenda item from its sections (the heading lines excluded).
+
+    The decision comes out with its text, heading and page; what it says (outcome, votes, notes,
+    deviation) is read afterwards by the `minutes_decisions` component.
+    """
     item = Item(number=heading.number, title=heading.title, closed=heading.closed, position=position)
-    sections = split_sections(lines, body_size, section_size)
 
     # case number: labelled ("Sagsnr.: …"), in the title, or a bare number by the heading
     case = None
@@ -198,13 +200,8 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
     absent: list[str] = []
     if chosen is not None:
         kept, absent = _split_absences(chosen.lines, members)
-        text = _text(kept) or None
-        outcome = decision_rules.classify_outcome(text)
-        item.decision = Decision(
-            text=text, outcome=outcome, votes=decision_rules.parse_votes(text),
-            notes=decision_rules.protocol_notes(text),
-            deviates_from_recommendation=decision_rules.deviates(outcome, text, item.recommendation),
-            heading=chosen.heading.heading, page=chosen.lines[0].page if chosen.lines else None)
+        item.decision = Decision(text=_text(kept) or None, outcome="none", heading=chosen.heading.heading,
+                                 page=chosen.lines[0].page if chosen.lines else None)
     item.absent = list(dict.fromkeys(absent))
     item.attachments = _attachments([s for s in sections if s.heading and s.heading.kind == "attachments"])
     return item

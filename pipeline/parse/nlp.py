@@ -1,4 +1,4 @@
-"""Assemble, save and load the Danish spaCy pipeline under models/."""
+"""Assemble, save and load the Danish spaCy pipeline under models/ (a tracked folder)."""
 from __future__ import annotations
 
 import os
@@ -12,6 +12,9 @@ import spacy
 import pipeline.parse.components  # noqa: F401  (registers the factories)
 
 MODEL_NAME = "minutes_da"
+# pipeline order; each component's requires/assigns are in pipeline/parse/components.py
+COMPONENTS = ["minutes_lexicon", "minutes_structure", "minutes_front_matter", "minutes_sections",
+              "minutes_entities", "minutes_items", "minutes_decisions", "minutes_meeting"]
 
 
 def default_model_dir() -> Path:
@@ -22,20 +25,29 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 
 
-def build_pipeline(target: Path | None = None) -> Path:
-    """spacy.blank('da') + lookup lemmatizer (spacy-lookups-data) + our components, saved to disk."""
-    target = target or default_model_dir()
+def assemble_pipeline() -> spacy.Language:
+    """spacy.blank('da') + our components + the (disabled, lazily loaded) lookup lemmatizer."""
     nlp = spacy.blank("da")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.add_pipe("minutes_entities")
-    nlp.add_pipe("decision_outcome")
-    nlp.initialize()  # loads the lemma tables from spacy-lookups-data into the pipeline
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    nlp.add_pipe("minutes_lookup_lemmatizer", name="lemmatizer")
+    nlp.disable_pipe("lemmatizer")  # saved as disabled: used for single decisions and search, not whole documents
     nlp.meta["name"] = MODEL_NAME
-    nlp.meta["description"] = "Danish municipal minutes: lookup lemmas, case-number/money/date entities, decision outcomes"
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = ("Danish municipal minutes: layout Doc, item segmentation, sections, front matter, "
+                               "entities, decision semantics; Danish lexicon as pattern files")
+    return nlp
+
+
+def build_pipeline(target: Path | None = None) -> Path:
+    """Write the pipeline to `target` (default models/minutes_da). Deterministic: the same sources give
+    the same bytes, so the tracked models/ folder only changes when a component or pattern does."""
+    target = target or default_model_dir()
+    nlp = assemble_pipeline()
     target.parent.mkdir(parents=True, exist_ok=True)
     # write beside the target, then rename: a worker loading the model never sees half a pipeline
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    nlp.to_disk(staging)
+    nlp.to_disk(staging, exclude=["vocab"])
     if target.exists():
         shutil.rmtree(target, ignore_errors=True)
     try:
@@ -47,7 +59,7 @@ def build_pipeline(target: Path | None = None) -> Path:
 
 @lru_cache(maxsize=2)
 def load_pipeline(path: str | None = None):
-    """The saved pipeline; built first when it is missing (e.g. a fresh checkout before `minutes build-model`)."""
+    """The saved pipeline; built first when it is missing (e.g. a checkout whose models/ was removed)."""
     model_dir = Path(path) if path else default_model_dir()
     if not (model_dir / "config.cfg").exists():
         build_pipeline(model_dir)

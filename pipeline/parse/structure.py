@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pipeline.model import Line
 from pipeline.parse.case_numbers import bare_case_number, parse_case_number
 from pipeline.parse.headings import HeadingMatch, classify_heading
+from pipeline.parse.patterns import Lexicon
 
 # "Punkt 5: Titel", "Pkt. 5 Titel", "Sag 12: Titel", "Dagsordenspunkt 3 - Titel"
 _PREFIXED_ITEM = re.compile(r"^(?:dagsordens)?(?:punkt|pkt\.?|sag(?:\s+nr\.?)?)\s*(\d{1,4})\s*[.:)\-–]?\s+(\S.*)$", re.IGNORECASE)
@@ -129,7 +130,7 @@ def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
     return chain[::-1]
 
 
-def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]:
+def find_item_headings(lines: list[Line], body_size: float, lexicon: Lexicon) -> list[ItemHeading]:
     """Item headings in document order, table-of-contents entries left out."""
     found_all = [(index, _item_start(line, body_size) or _number_above_title(lines, index, body_size))
                  for index, line in enumerate(lines)]
@@ -166,7 +167,7 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
             same_look = (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
                          and line.gap_before < head.size * 0.9 and len(title_lines) < 4)
             lowercase_start = line.text[:1].islower()
-            if same_look and (lowercase_start or (not classify_heading(line.text, True)
+            if same_look and (lowercase_start or (not classify_heading(line.text, True, lexicon)
                                                   and not bare_case_number(line.text)
                                                   and not _item_start(line, body_size))):
                 title = f"{title} {line.text.strip()}"
@@ -206,7 +207,7 @@ def _looks_like_section_heading(line: Line, section_size: float) -> bool:
             and len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
 
 
-def split_sections(lines: list[Line], body_size: float, section_size: float = 0.0) -> list[RawSection]:
+def split_sections(lines: list[Line], body_size: float, lexicon: Lexicon, section_size: float = 0.0) -> list[RawSection]:
     """Cut an item's lines at its section headings. The first section has heading None.
 
     Headings are known by wording (vocabulary, decision-heading forms) or, for words the vocabulary
@@ -214,7 +215,7 @@ def split_sections(lines: list[Line], body_size: float, section_size: float = 0.
     """
     sections = [RawSection(None)]
     for line in lines:
-        heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size))
+        heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size), lexicon)
         if heading is None and not line.bullet and _looks_like_section_heading(line, section_size):
             heading = HeadingMatch("other", line.text.strip().rstrip(":"))
         if heading:
@@ -228,7 +229,8 @@ def split_sections(lines: list[Line], body_size: float, section_size: float = 0.
     return sections
 
 
-def document_level_start(block: list[Line], heading_size: float, section_size: float, body_size: float) -> int:
+def document_level_start(block: list[Line], heading_size: float, section_size: float, body_size: float,
+                         lexicon: Lexicon) -> int:
     """Index in an item's block where a document-level part begins (e.g. a full 'Bilag' list after
     the last item), recognised by a heading printed like an item heading rather than a section
     heading. len(block) when there is none."""
@@ -236,12 +238,12 @@ def document_level_start(block: list[Line], heading_size: float, section_size: f
         return len(block)
     for index, line in enumerate(block):
         if line.size >= heading_size - 0.25 and emphasized(line, body_size) \
-                and classify_heading(line.text, True):
+                and classify_heading(line.text, True, lexicon):
             return index
     return len(block)
 
 
-def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: float) -> tuple[float, float]:
+def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: float, lexicon: Lexicon) -> tuple[float, float]:
     """(item heading size, section heading size) as printed in this document."""
     if not headings:
         return 0.0, 0.0
@@ -252,7 +254,7 @@ def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: flo
     for index in range(headings[0].index, len(lines)):
         line = lines[index]
         if index not in heading_lines and emphasized(line, body_size) and len(line.text.split()) <= 6 \
-                and classify_heading(line.text, True):
+                and classify_heading(line.text, True, lexicon):
             sizes[round(line.size * 2) / 2] += 1
     section_size = sizes.most_common(1)[0][0] if sizes else body_size
     return heading_size, section_size

@@ -1,0 +1,144 @@
+"""The Danish lexicon of minutes as data: heading variants, front-matter labels, document-type words,
+committee words and standing items, one JSONL pattern file per table.
+
+Like spaCy's EntityRuler keeps `patterns.jsonl`, the `minutes_lexicon` component saves these tables
+with the pipeline (`models/minutes_da/minutes_lexicon/*.jsonl`) and loads them from there; the seed
+copy that `minutes build-model` starts from lives in `pipeline/parse/lexicon/`. Every line is
+`{"label": ..., "pattern": ...}`: deleting a line removes that phrasing from the parser.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+SEED_DIR = Path(__file__).resolve().parent / "lexicon"
+
+# table name -> what its labels mean
+TABLES = {
+    "headings": "section heading variants (lower case); label = section kind",
+    "front_labels": "front-matter labels (lower case); label = Meeting field",
+    "document_types": "title words naming the document type; label = referat | dagsorden",
+    "committee_words": "word stems that make a phrase a deciding body (label 'stem') and words that end a "
+                       "committee name (label 'stop', e.g. 'møde' in 'Udvalget for Social Omsorg Møde')",
+    "no_decision_items": "standing items without a decision by nature (label 'title')",
+}
+
+
+@dataclass
+class Lexicon:
+    """All tables, each a list of (label, pattern) in file order."""
+
+    tables: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._index()
+
+    # ------------------------------------------------------------------ views
+    def _index(self) -> None:
+        self.section_headings: dict[str, list[str]] = {}
+        for kind, variant in self.tables.get("headings", []):
+            self.section_headings.setdefault(kind, []).append(variant)
+        self.kind_of_variant: dict[str, str] = {v: k for k, vs in self.section_headings.items() for v in vs}
+        self._variants = list(self.kind_of_variant)
+        self.front_labels: dict[str, list[str]] = {}
+        for name, label in self.tables.get("front_labels", []):
+            self.front_labels.setdefault(name, []).append(label)
+        self.document_type_words: dict[str, list[str]] = {}
+        for kind, word in self.tables.get("document_types", []):
+            self.document_type_words.setdefault(kind, []).append(word)
+        self._document_type_res = [(kind, re.compile("|".join(rf"\b{re.escape(w)}\b" for w in words)))
+                                   for kind, words in self.document_type_words.items() if words]
+        self.committee_stems = tuple(p for label, p in self.tables.get("committee_words", []) if label == "stem")
+        self.committee_stop_words = frozenset(p for label, p in self.tables.get("committee_words", []) if label == "stop")
+        self.no_decision_items = [p for _, p in self.tables.get("no_decision_items", [])]
+        self._kind_cache: dict[str, tuple[str, float] | None] = {}
+
+    # ------------------------------------------------------------------ look-ups
+    def heading_kind(self, text: str) -> tuple[str, float] | None:
+        """Best heading kind for a short text, with the rapidfuzz score (0-100)."""
+        cached = self._kind_cache.get(text, False)
+        if cached is not False:
+            return cached
+        found = self._heading_kind(text)
+        if len(self._kind_cache) < 50000:
+            self._kind_cache[text] = found
+        return found
+
+    def _heading_kind(self, text: str) -> tuple[str, float] | None:
+        low = re.sub(r"\s+", " ", text.lower()).strip(" :.")
+        if not low or len(low) > 60:
+            return None
+        if low in self.kind_of_variant:
+            return self.kind_of_variant[low], 100.0
+        best = process.extractOne(low, self._variants, scorer=fuzz.ratio)
+        if best and len(low) >= 6 and best[1] >= 88:
+            return self.kind_of_variant[best[0]], float(best[1])
+        return None
+
+    def document_type(self, text: str) -> str | None:
+        """'referat' / 'dagsorden' when a document-type word occurs in `text`."""
+        low = text.lower()
+        for kind, pattern in self._document_type_res:
+            if pattern.search(low):
+                return kind
+        return None
+
+    def is_committee_like(self, text: str) -> bool:
+        low = text.lower().strip()
+        return any(stem in low for stem in self.committee_stems)
+
+    def needs_no_decision(self, title: str) -> bool:
+        """Signature pages and the like ("Underskriftsark") are items without a decision by nature."""
+        best = process.extractOne(title.lower(), self.no_decision_items, scorer=fuzz.ratio)
+        return bool(best and best[1] >= 85)
+
+    # ------------------------------------------------------------------ editing and (de)serialisation
+    def without(self, table: str, label: str, pattern: str) -> "Lexicon":
+        """A copy without one entry (for tests and the leave-one-style-out benchmark)."""
+        tables = {name: [entry for entry in entries if not (name == table and entry == (label, pattern))]
+                  for name, entries in self.tables.items()}
+        return Lexicon(tables)
+
+    def to_disk(self, path: Path) -> None:
+        """One `<table>.jsonl` per table, entries in order (so a rebuild writes the same bytes)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        for name, entries in self.tables.items():
+            text = "".join(json.dumps({"label": label, "pattern": pattern}, ensure_ascii=False) + "\n"
+                           for label, pattern in entries)
+            (path / f"{name}.jsonl").write_text(text, encoding="utf-8")
+
+    @classmethod
+    def from_disk(cls, path: Path) -> "Lexicon":
+        path = Path(path)
+        tables: dict[str, list[tuple[str, str]]] = {}
+        for name in TABLES:
+            file = path / f"{name}.jsonl"
+            entries: list[tuple[str, str]] = []
+            if file.exists():
+                for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        entries.append((str(row["label"]), str(row["pattern"])))
+                    except (ValueError, KeyError, TypeError) as error:
+                        raise ValueError(f"{file}:{number}: not a {{label, pattern}} object ({error})") from None
+            tables[name] = entries
+        return cls(tables)
+
+    @classmethod
+    def seed(cls) -> "Lexicon":
+        """The lexicon shipped in the package (what `minutes build-model` writes into the model).
+        Read once per process; treat it as read-only."""
+        global _SEED
+        if _SEED is None:
+            _SEED = cls.from_disk(SEED_DIR)
+        return _SEED
+
+
+_SEED: Lexicon | None = None
