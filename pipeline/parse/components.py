@@ -185,7 +185,7 @@ def create_minutes_entities(nlp: Language, name: str):
     meeting's members where the text names them."""
 
     def minutes_entities(doc: Doc) -> Doc:
-        text = doc.text
+        text = doc._.text if doc._.text is not None else doc.text
         spans = []
         patterns = list(_ENTITY_PATTERNS)
         members = doc._.meeting.members if doc._.meeting else []

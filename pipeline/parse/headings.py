@@ -30,12 +30,12 @@ class HeadingMatch:
 
 def decision_heading(text: str, lexicon: Lexicon) -> HeadingMatch | None:
     """Decision headings that carry their own wording, whatever their typography."""
-    clean = re.sub(r"\s+", " ", text).strip().rstrip(":")
-    if len(clean) > 140:
-        return None
-    low = clean.lower()
+    low = text.lower()
     if "beslutning" not in low and "afgørelse" not in low and "pkt" not in low and "punkt" not in low:
         return None  # every form below names one of these; most body lines stop here cheaply
+    clean = " ".join(text.split()).rstrip(":")
+    if len(clean) > 140:
+        return None
     _is_committee_like = lexicon.is_committee_like
     match = _DECISION_FOR.match(clean)
     if match and len(clean.split()) <= 16:
@@ -57,14 +57,14 @@ def classify_heading(text: str, emphasized: bool, lexicon: Lexicon) -> HeadingMa
     `emphasized`: bold or larger than body text. Plain-typography lines count only when their
     wording is unmistakable (an exact heading word, or a decision heading with its own wording).
     """
-    clean = re.sub(r"\s+", " ", text).strip()
+    words = text.split()
+    clean = " ".join(words)
     if not clean or len(clean) > 160:
         return None
     found = decision_heading(clean, lexicon)
     if found:
         return found
-    words = clean.split()
-    if emphasized and _LEAD_IN.match(clean) and len(words) <= 14:
+    if emphasized and len(words) <= 14 and _LEAD_IN.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
     if _INDSTILLES.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))

@@ -46,7 +46,7 @@ def line_layout(line: Line) -> LineLayout:
 
 
 def _register_extensions() -> None:
-    for name in ("lines", "running", "source_file", "pages"):
+    for name in ("lines", "running", "source_file", "pages", "text"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
     if not Span.has_extension("layout"):
@@ -58,25 +58,58 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
+_OPENING = "([\"'«“„"
+_CLOSING = ",.;:!?)]\"'»”"
+
+
+def _add_word(word: str, words: list[str], spaces: list[bool]) -> None:
+    """One printed word as tokens: opening and closing punctuation split off ('(A)' -> '(', 'A', ')';
+    'Petersen,' -> 'Petersen', ','), the word itself kept as printed. Not a tokenizer run: the
+    extracted words stay the tokens, only their edge punctuation becomes its own token."""
+    start, end = 0, len(word)
+    while start < end - 1 and word[start] in _OPENING:
+        start += 1
+    while end > start + 1 and word[end - 1] in _CLOSING:
+        end -= 1
+    if start == 0 and end == len(word):
+        words.append(word)
+        spaces.append(True)
+        return
+    for char in word[:start]:
+        words.append(char)
+        spaces.append(False)
+    words.append(word[start:end])
+    spaces.append(False)
+    for char in word[end:]:
+        words.append(char)
+        spaces.append(False)
+    spaces[-1] = True
+
+
 def make_layout_doc(vocab, extracted: ExtractedDocument) -> Doc:
     """One `Doc` for the whole document: words of every printed line, line spans in doc.spans['layout']."""
     lines = extracted.lines
     words: list[str] = []
     spaces: list[bool] = []
     bounds: list[tuple[int, int]] = []
+    texts: list[str] = []
     for line in lines:
         start = len(words)
-        line_words = line.text.split()
-        words.extend(line_words)
-        spaces.extend([True] * len(line_words))
-        if line_words:
+        printed = line.text.split()
+        texts.append(" ".join(printed))
+        for word in printed:
+            _add_word(word, words, spaces)
+        if len(words) > start:
             spaces[-1] = False
         bounds.append((start, len(words)))
         words.append(SEPARATOR)  # ends the line; not part of its span
         spaces.append(False)
     doc = Doc(vocab, words=words, spaces=spaces)
+    label = vocab.strings.add("line")
     doc.spans[LAYOUT] = SpanGroup(doc, name=LAYOUT, spans=[
-        Span(doc, start, end, label="line", span_id=index) for index, (start, end) in enumerate(bounds)])
+        Span(doc, start, end, label=label, span_id=index) for index, (start, end) in enumerate(bounds)])
+    # doc.text, built from the words without creating a Token object per word (components search it)
+    doc._.text = SEPARATOR.join(texts) + SEPARATOR if texts else ""
     doc._.lines = lines
     doc._.running = [line for page in extracted.pages for line in page.removed_lines]
     doc._.source_file = extracted.source_file
