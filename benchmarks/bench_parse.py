@@ -1,6 +1,9 @@
 """Parse-step speed (extraction excluded) and gold scores from the same run.
 
-    python benchmarks/bench_parse.py [CORPUS_DIR ...] [--cache DIR] [--pred DIR] [--repeat N]
+    python benchmarks/bench_parse.py [CORPUS_DIR ...] [--cache DIR] [--pred DIR] [--repeat N] [--root CHECKOUT]
+
+Before/after on the same files: run it once as is and once with `--root /work/main` (and
+MINUTES_MODEL_DIR=/tmp/main-model so main's model is built outside the checkout).
 
 Every PDF is extracted once (cached as a pickle under --cache, keyed by file hash and engine), then
 `parse_document` alone is timed on one core. Prints pages/s per core per corpus. With --pred, the
@@ -17,6 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if "--root" in sys.argv:  # time another checkout's parser (e.g. main) on the same extracted files
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPORA = [ROOT.parent / "shared" / "corpus" / name for name in ("seed", "public", "real", "greve")]
@@ -44,6 +49,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/minutes-extract-cache"))
     parser.add_argument("--pred", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline/ is timed")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -51,7 +57,11 @@ def main() -> None:
     from pipeline.parse.parser import parse_document
 
     nlp = load_pipeline()
-    print(f"pipeline load (import + spacy.load): {time.perf_counter() - started:.2f} s")
+    print(f"{ROOT}: pipeline load (import + spacy.load): {time.perf_counter() - started:.2f} s")
+    try:  # a lazily loaded lemma table is a one-off per worker, not parse time
+        nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    except (KeyError, ValueError):
+        pass
     total_pages = total_time = 0.0
     for corpus in args.corpora or DEFAULT_CORPORA:
         pdfs = sorted(corpus.glob("*.pdf"))

@@ -186,16 +186,18 @@ def create_minutes_entities(nlp: Language, name: str):
 
     def minutes_entities(doc: Doc) -> Doc:
         text = doc._.text if doc._.text is not None else doc.text
+        found = [(match.start(), match.end(), label) for label, pattern in _ENTITY_PATTERNS
+                 for match in pattern.finditer(text)]
+        for member in doc._.meeting.members if doc._.meeting else []:
+            at = text.find(member)
+            while at >= 0:  # str.find: a regex alternation of names costs ten times more
+                found.append((at, at + len(member), "MEMBER"))
+                at = text.find(member, at + len(member))
         spans = []
-        patterns = list(_ENTITY_PATTERNS)
-        members = doc._.meeting.members if doc._.meeting else []
-        if members:
-            patterns.append(("MEMBER", re.compile("|".join(re.escape(m) for m in sorted(members, key=len, reverse=True)))))
-        for label, pattern in patterns:
-            for match in pattern.finditer(text):
-                span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
-                if span is not None and "\n" not in span.text:
-                    spans.append(span)
+        for start, end, label in found:
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+            if span is not None and "\n" not in text[start:end]:
+                spans.append(span)
         doc.ents = filter_spans(list(doc.ents) + spans)
         return doc
 

@@ -98,7 +98,11 @@ def make_layout_doc(vocab, extracted: ExtractedDocument) -> Doc:
         printed = line.text.split()
         texts.append(" ".join(printed))
         for word in printed:
-            _add_word(word, words, spaces)
+            if word[0] in _OPENING or word[-1] in _CLOSING:
+                _add_word(word, words, spaces)
+            else:  # most words: no call
+                words.append(word)
+                spaces.append(True)
         if len(words) > start:
             spaces[-1] = False
         bounds.append((start, len(words)))
