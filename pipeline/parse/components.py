@@ -87,7 +87,7 @@ class LexiconComponent:
 
 
 # --------------------------------------------------------------------------- segmentation
-@Language.factory("minutes_structure", requires=["doc.spans", "doc._.lexicon"],
+@Language.factory("minutes_structure", requires=["doc.spans", "doc._.lines", "doc._.lexicon"],
                   assigns=["doc._.body_size", "doc._.item_headings", "doc._.front_end", "doc._.heading_size",
                            "doc._.section_size", "doc.spans"])
 def create_minutes_structure(nlp: Language, name: str):
@@ -105,7 +105,8 @@ def create_minutes_structure(nlp: Language, name: str):
     return minutes_structure
 
 
-@Language.factory("minutes_front_matter", requires=["doc._.front_end", "doc._.lexicon"], assigns=["doc._.meeting"])
+@Language.factory("minutes_front_matter", requires=["doc._.lines", "doc._.running", "doc._.front_end", "doc._.lexicon"],
+                  assigns=["doc._.meeting"])
 def create_minutes_front_matter(nlp: Language, name: str):
     """Meeting metadata from the lines before the first item (and the running headers)."""
 
@@ -179,7 +180,7 @@ _ENTITY_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-@Language.factory("minutes_entities", requires=["doc.spans", "doc._.meeting"], assigns=["doc.ents"])
+@Language.factory("minutes_entities", requires=["doc._.text", "doc._.meeting"], assigns=["doc.ents"])
 def create_minutes_entities(nlp: Language, name: str):
     """Case numbers (KLE and the other printed forms), money, dates, times, party letters and the
     meeting's members where the text names them."""

@@ -16,6 +16,8 @@ from spacy.tokens import Doc, Span, SpanGroup
 from pipeline.model import ExtractedDocument, Line
 
 LAYOUT = "layout"  # span group name, as in spacy-layout
+# what a layout Doc carries before any component runs (the components' `requires` may name these)
+PROVIDED = ["doc.spans", "doc._.lines", "doc._.running", "doc._.source_file", "doc._.pages", "doc._.text"]
 SEPARATOR = "\n"
 
 
