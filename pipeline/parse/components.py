@@ -33,9 +33,10 @@ from pipeline.parse.items import build_item
 from pipeline.parse.layout_doc import LAYOUT, lines_span
 from pipeline.parse.metadata import read_front_matter
 from pipeline.parse.patterns import Lexicon
-from pipeline.parse.structure import body_font_size, document_level_start, find_item_headings, split_sections, typical_sizes
+from pipeline.parse.structure import (body_font_size, body_is_bold, document_level_start, find_item_headings,
+                                      split_sections, typical_sizes)
 
-for _name in ("lexicon", "body_size", "item_headings", "front_end", "heading_size", "section_size", "meeting",
+for _name in ("lexicon", "body_size", "body_bold", "item_headings", "front_end", "heading_size", "section_size", "meeting",
               "item_sections", "item_blocks", "appendix_pages"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -89,13 +90,14 @@ class LexiconComponent:
 # --------------------------------------------------------------------------- segmentation
 @Language.factory("minutes_structure", requires=["doc.spans", "doc._.lines", "doc._.lexicon"],
                   assigns=["doc._.body_size", "doc._.item_headings", "doc._.front_end", "doc._.heading_size",
-                           "doc._.section_size", "doc.spans"])
+                           "doc._.section_size", "doc._.body_bold"])
 def create_minutes_structure(nlp: Language, name: str):
     """Item headings (not the table of contents) and the typography of this document."""
 
     def minutes_structure(doc: Doc) -> Doc:
         lines, lexicon = doc._.lines, doc._.lexicon
         doc._.body_size = body_font_size(lines)
+        doc._.body_bold = body_is_bold(lines)
         headings = find_item_headings(lines, doc._.body_size, lexicon)
         doc._.item_headings = headings
         doc._.front_end = headings[0].index if headings else len(lines)
@@ -147,7 +149,7 @@ def create_minutes_sections(nlp: Language, name: str):
             previous_end = headings[position - 1].title_lines[-1] if position else -1
             leading = [lines[above]] if above > previous_end and bare_case_number(lines[above].text) else []
             blocks.append(block)
-            sections = split_sections(leading + block, body_size, lexicon, section_size)
+            sections = split_sections(leading + block, body_size, lexicon, section_size, doc._.body_bold)
             item_sections.append(sections)
             span = lines_span(doc, heading.index, start + len(block) - 1 if block else heading.title_lines[-1],
                               str(heading.number))

@@ -41,6 +41,12 @@ class RawSection:
     lines: list[Line] = field(default_factory=list)
 
 
+def body_is_bold(lines: list[Line]) -> bool:
+    """Whether most characters are printed bold (then bold marks nothing)."""
+    bold = sum(len(line.text) for line in lines if line.bold)
+    return bold * 2 > sum(len(line.text) for line in lines)
+
+
 def body_font_size(lines: list[Line]) -> float:
     """The size most characters are printed in."""
     sizes: Counter[float] = Counter()
@@ -207,16 +213,38 @@ def _looks_like_section_heading(line: Line, section_size: float) -> bool:
             and len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
 
 
-def split_sections(lines: list[Line], body_size: float, lexicon: Lexicon, section_size: float = 0.0) -> list[RawSection]:
+def _short_title(text: str) -> bool:
+    """Short, no sentence punctuation at the end, no figures: could be a heading, not a sentence or a table row."""
+    return (len(text.split()) <= 8 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
+
+
+def _capitalised(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def _starts_something_else(line: Line, body_bold: bool) -> bool:
+    """A heading in any typographic form, whatever its words: a short line in capitals ("FORSLAG FRA
+    GRUPPEN"), or a short bold line in a document whose body text is not bold."""
+    text = line.text.strip()
+    if line.bullet or not text[:1].isupper() or not _short_title(text):
+        return False
+    return _capitalised(text) or (line.bold and not body_bold)
+
+
+def split_sections(lines: list[Line], body_size: float, lexicon: Lexicon, section_size: float = 0.0,
+                   body_bold: bool = False) -> list[RawSection]:
     """Cut an item's lines at its section headings. The first section has heading None.
 
     Headings are known by wording (vocabulary, decision-heading forms) or, for words the vocabulary
-    lacks, by typography: printed like the document's other section headings (kind 'other').
+    lacks, by typography: printed like the document's other section headings, in capitals, or bold
+    in a body that is not (kind 'other'). So a decision ends where the document starts something else.
     """
     sections = [RawSection(None)]
     for line in lines:
         heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size), lexicon)
-        if heading is None and not line.bullet and _looks_like_section_heading(line, section_size):
+        if heading is None and not line.bullet and (_looks_like_section_heading(line, section_size)
+                                                     or _starts_something_else(line, body_bold)):
             heading = HeadingMatch("other", line.text.strip().rstrip(":"))
         if heading:
             section = RawSection(heading)
