@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import spacy
+from spacy.attrs import LOWER, NORM
 
 import pipeline.parse.components  # noqa: F401  (registers the factories)
 
@@ -26,8 +27,9 @@ def default_model_dir() -> Path:
 
 
 def assemble_pipeline() -> spacy.Language:
-    """spacy.blank('da') + our components + the (disabled, lazily loaded) lookup lemmatizer."""
-    nlp = spacy.blank("da")
+    """spacy.blank('da') with the printed-word tokenizer + our components + the (disabled, lazily
+    loaded) lookup lemmatizer."""
+    nlp = spacy.blank("da", config={"nlp": {"tokenizer": {"@tokenizers": "minutes_word_tokenizer"}}})
     for name in COMPONENTS:
         nlp.add_pipe(name)
     nlp.add_pipe("minutes_lookup_lemmatizer", name="lemmatizer")
@@ -47,7 +49,7 @@ def build_pipeline(target: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # write beside the target, then rename: a worker loading the model never sees half a pipeline
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    nlp.to_disk(staging, exclude=["vocab"])
+    nlp.to_disk(staging, exclude=["vocab", "tokenizer"])  # both are code, not data
     if target.exists():
         shutil.rmtree(target, ignore_errors=True)
     try:
@@ -63,4 +65,9 @@ def load_pipeline(path: str | None = None):
     model_dir = Path(path) if path else default_model_dir()
     if not (model_dir / "config.cfg").exists():
         build_pipeline(model_dir)
-    return spacy.load(model_dir)
+    nlp = spacy.load(model_dir)
+    # The components read no lexical attributes but lower/norm (shape, like_num, is_stop, ...); computing
+    # them for every word the vocabulary has not seen yet was a fifth of building a document's Doc.
+    nlp.vocab.lex_attr_getters = {attr: getter for attr, getter in nlp.vocab.lex_attr_getters.items()
+                                  if attr in (LOWER, NORM)}
+    return nlp
