@@ -16,9 +16,7 @@ _QUALIFIER = re.compile(
     r"havde\s+forfald|måtte\s+forlade|fra\s+kl\.|til\s+kl\.|under\s+behandlingen|efter\s+punkt|ved\s+punkt)\b)",
     re.IGNORECASE)
 _ITEM_NUMBERS = re.compile(r"punkt(?:erne|et)?\s+((?:\d+\s*(?:,|og|-|–|til)?\s*)+)", re.IGNORECASE)
-ABSENCE_LINE = re.compile(
-    r"^(?:fraværende(?:\s+med\s+afbud)?|afbud|fravær|ikke\s+til\s+stede|følgende\s+deltog\s+ikke\s+i\s+behandlingen"
-    r"(?:\s+af\s+(?:punktet|sagen))?)\s*:?\s*(?P<names>.*)$", re.IGNORECASE)
+# Item absence lines ("Fraværende: X") are matched with the lexicon's absence_labels table.
 
 
 def clean_name(text: str) -> str:

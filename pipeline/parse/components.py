@@ -216,7 +216,8 @@ def create_minutes_items(nlp: Language, name: str):
         meeting, lines = doc._.meeting, doc._.lines
         for position, (heading, sections, block) in enumerate(zip(doc._.item_headings, doc._.item_sections,
                                                                    doc._.item_blocks)):
-            item = build_item(heading, sections, position, meeting.meeting_date, meeting.committee, meeting.members)
+            item = build_item(heading, sections, position, meeting.meeting_date, meeting.committee, meeting.members,
+                              doc._.lexicon)
             item.first_page = lines[heading.index].page
             item.last_page = block[-1].page if block else lines[heading.title_lines[-1]].page
             meeting.items.append(item)

@@ -7,9 +7,10 @@ from rapidfuzz import fuzz
 
 from pipeline.extract import join_lines
 from pipeline.model import Decision, Item, Line, Section
-from pipeline.parse.attendance import ABSENCE_LINE, match_member, split_names
-from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number, parse_case_number
+from pipeline.parse.attendance import match_member, split_names
+from pipeline.parse.case_numbers import bare_case_number, is_document_label, labelled_case_number, parse_case_number
 from pipeline.parse.dates import parse_danish_date
+from pipeline.parse.patterns import Lexicon
 from pipeline.parse.structure import ItemHeading, RawSection, closed_flag
 
 _LEAD_IN = re.compile(
@@ -88,12 +89,12 @@ def _attachment_entries(section: RawSection) -> list[tuple[str, bool]]:
     return entries
 
 
-def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], list[str]]:
+def _split_absences(lines: list[Line], members: list[str], lexicon: Lexicon) -> tuple[list[Line], list[str]]:
     """Remove absence lines from a decision; return the remaining lines and the absent names."""
     kept, absent = [], []
     for line in lines:
         text = line.text.strip()
-        match = ABSENCE_LINE.match(text)
+        match = lexicon.absence_line_re.match(text)
         if match:
             absent.extend(match_member(n, members) for n in split_names(match.group("names")))
             continue
@@ -131,7 +132,7 @@ def _pick_decision(candidates: list[RawSection], meeting_date: str | None, commi
 
 
 def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
-               meeting_date: str | None, committee: str | None, members: list[str]) -> Item:
+               meeting_date: str | None, committee: str | None, members: list[str], lexicon: Lexicon) -> Item:
     """Everything about one agenda item from its sections (the heading lines excluded).
 
     The decision comes out with its text, heading and page; what it says (outcome, votes, notes,
@@ -144,11 +145,11 @@ def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
     intro = sections[0]
     kept_intro = []
     for line in intro.lines:
-        found = labelled_case_number(line.text)
+        found = labelled_case_number(line.text, lexicon)
         if found and case is None:
             case = found
             continue
-        if DOC_LABEL.match(line.text):
+        if is_document_label(line.text, lexicon):
             continue
         if case is None and bare_case_number(line.text) and len(kept_intro) == 0:
             case = bare_case_number(line.text)
@@ -199,7 +200,7 @@ def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
     # decision and its absence lines
     absent: list[str] = []
     if chosen is not None:
-        kept, absent = _split_absences(chosen.lines, members)
+        kept, absent = _split_absences(chosen.lines, members, lexicon)
         item.decision = Decision(text=_text(kept) or None, outcome="none", heading=chosen.heading.heading,
                                  page=chosen.lines[0].page if chosen.lines else None)
     item.absent = list(dict.fromkeys(absent))

@@ -25,7 +25,19 @@ TABLES = {
     "committee_words": "word stems that make a phrase a deciding body (label 'stem') and words that end a "
                        "committee name (label 'stop', e.g. 'møde' in 'Udvalget for Social Omsorg Møde')",
     "no_decision_items": "standing items without a decision by nature (label 'title')",
+    "case_labels": "labels before a case number (label 'case': 'Sagsnr.') or a document number that is not one "
+                   "(label 'document': 'Dok.nr.')",
+    "absence_labels": "labels of an item's absence line ('Fraværende: X'; label 'absent')",
 }
+
+
+_WHITE_SPACE = r"\s+"
+
+
+def _words_pattern(words: list[str], gap: str = r"\s*") -> str:
+    """An alternation of printed words, longest first, `gap` (white space) between their parts."""
+    parts = [gap.join(re.escape(part) for part in word.split()) for word in sorted(set(words), key=len, reverse=True)]
+    return "|".join(parts) if parts else r"(?!)"
 
 
 @dataclass
@@ -56,6 +68,18 @@ class Lexicon:
         self.committee_stop_words = frozenset(p for label, p in self.tables.get("committee_words", []) if label == "stop")
         self.no_decision_items = [p for _, p in self.tables.get("no_decision_items", [])]
         self._kind_cache: dict[str, tuple[str, float] | None] = {}
+        case_labels = self.tables.get("case_labels", [])
+        self.case_label_re = re.compile(rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*",
+                                        re.IGNORECASE)
+        # the same labels at the end of an item title: "Budget 2025 (Sagsnr. 24/1234)"
+        self.title_case_label_re = re.compile(
+            rf"\s*[-–,(]?\s*\b(?:{_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*(\S+?)\)?\s*$",
+            re.IGNORECASE)
+        self.document_label_re = re.compile(
+            rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'document'])})\.?\s*:?", re.IGNORECASE)
+        absence = [p for _, p in self.tables.get("absence_labels", [])]
+        self.absence_line_re = re.compile(rf"^(?:{_words_pattern(absence, _WHITE_SPACE)})\s*:?\s*(?P<names>.*)$",
+                                          re.IGNORECASE)
 
     # ------------------------------------------------------------------ look-ups
     def heading_kind(self, text: str) -> tuple[str, float] | None:

@@ -21,7 +21,6 @@ _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
 _CLOSED = re.compile(r"^(lukket(\s+punkt|\s+sag)?|fortroligt(\s+punkt)?)\s*[:\-–]?\s*", re.IGNORECASE)
 _CLOSED_FLAG = re.compile(r"^(lukket\s+(punkt|sag|dagsorden)|behandles\s+for\s+lukkede\s+døre|sagen\s+er\s+lukket|lukket)\.?$", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(?:(?:dagsordens)?punkt|pkt\.?|sag(?:\s+nr\.?)?)?\s*(\d{1,4})\s*[.:)]?$", re.IGNORECASE)
-_TITLE_CASE_LABEL = re.compile(r"\s*[-–,(]?\s*\b(?:sagsnr|sags\s*nr|sag\s*nr|j\.\s*nr|journalnr)\.?\s*:?\s*(\S+?)\)?\s*$", re.IGNORECASE)
 _TITLE_CASE = re.compile(r"\s*\(\s*([^()]*\d[^()]*)\s*\)\s*$")
 
 
@@ -183,7 +182,7 @@ def find_item_headings(lines: list[Line], body_size: float, lexicon: Lexicon) ->
                 break
         closed = bool(_CLOSED.match(title))
         case_in_title = None
-        labelled = _TITLE_CASE_LABEL.search(title)
+        labelled = lexicon.title_case_label_re.search(title)
         if labelled and parse_case_number(labelled.group(1)):
             case_in_title = parse_case_number(labelled.group(1)).printed
             title = title[: labelled.start()].strip()
