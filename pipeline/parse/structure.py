@@ -224,11 +224,12 @@ def _capitalised(text: str) -> bool:
 
 def _starts_something_else(line: Line, body_bold: bool) -> bool:
     """A heading in any typographic form, whatever its words: a short line in capitals ("FORSLAG FRA
-    GRUPPEN"), or a short bold line in a document whose body text is not bold."""
+    GRUPPEN"), or a short bold line in a document whose body text is not bold. A bold label ending in a
+    colon ("Orientering:") introduces what follows inside the same section."""
     text = line.text.strip()
     if line.bullet or not text[:1].isupper() or not _short_title(text):
         return False
-    return _capitalised(text) or (line.bold and not body_bold)
+    return _capitalised(text) or (line.bold and not body_bold and not text.endswith(":"))
 
 
 def split_sections(lines: list[Line], body_size: float, lexicon: Lexicon, section_size: float = 0.0,
