@@ -28,6 +28,7 @@ from spacy.util import filter_spans
 
 from pipeline.model import Absence, Decision, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
+from pipeline.parse.dates import ISO_DATE, NUM_DATE, WORD_DATE
 from pipeline.parse.case_numbers import EMN, KLE, SLASH, YEAR_SERIAL, bare_case_number
 from pipeline.parse.items import build_item
 from pipeline.parse.layout_doc import LAYOUT, lines_span
@@ -176,8 +177,7 @@ _ENTITY_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("CASE_NUMBER", KLE), ("CASE_NUMBER", EMN), ("CASE_NUMBER", SLASH), ("CASE_NUMBER", YEAR_SERIAL),
     ("MONEY", re.compile(r"\b\d{1,3}(?:\.\d{3})*(?:,\d+)?\s*(?:mio\.|mia\.|t\.)?\s*kr\.?", re.IGNORECASE)),
     ("TIME", re.compile(r"\bkl\.?\s*\d{1,2}[.:]\d{2}", re.IGNORECASE)),
-    ("DATE", re.compile(r"\b\d{1,2}\.\s*(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|"
-                        r"november|december)\s+\d{4}|\b\d{1,2}[.\-]\d{1,2}[.\-]\d{4}\b", re.IGNORECASE)),
+    ("DATE", WORD_DATE), ("DATE", NUM_DATE), ("DATE", ISO_DATE),  # what parse_danish_date reads
     ("PARTY", re.compile(r"\([A-ZÆØÅ]{1,2}\)")),
 ]
 

@@ -146,7 +146,7 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     end_texts = blocks.get("end", [])
     if not end_texts:
         for line in all_lines:
-            if re.match(r"^\s*mødet\s+(sluttede|hævet|hævedes|afsluttet|slut)", line.text, re.IGNORECASE):
+            if lexicon.meeting_end_re.match(line.text):
                 end_texts = [line.text]
                 break
     for text in end_texts:

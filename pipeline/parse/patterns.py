@@ -71,6 +71,9 @@ class Lexicon:
         case_labels = self.tables.get("case_labels", [])
         self.case_label_re = re.compile(rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*",
                                         re.IGNORECASE)
+        # "Mødet sluttede kl. 20.35" anywhere in the document: the front-matter labels of the end time
+        self.meeting_end_re = re.compile(rf"^\s*(?:{_words_pattern(self.front_labels.get('end', []), _WHITE_SPACE)})\b",
+                                         re.IGNORECASE)
         # the same labels at the end of an item title: "Budget 2025 (Sagsnr. 24/1234)"
         self.title_case_label_re = re.compile(
             rf"\s*[-–,(]?\s*\b(?:{_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*(\S+?)\)?\s*$",
