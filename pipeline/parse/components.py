@@ -54,8 +54,10 @@ def read_decision(text: str | None, recommendation: str | None, nlp: Language | 
 
     outcome = classify_outcome(text)
     if outcome == "other" and nlp is not None:
-        # the words said nothing the rules know; their lookup lemmas may ('godkendtes' -> 'godkende')
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        # the words said nothing the rules know; their lookup lemmas may ('godkendtes' -> 'godkende').
+        # Only word forms whose lemma carries an outcome can change this: the lemmatizer keeps those in
+        # a small table saved with the model, so no worker loads the 550,000-entry table for it.
+        table = nlp.get_pipe("lemmatizer").outcome_lemmas
         lemmas = " ".join(table.get(token.text, token.text) for token in nlp.make_doc(text))
         if classify_outcome(lemmas) not in ("other", "none"):
             outcome = classify_outcome(lemmas)
@@ -330,15 +332,18 @@ def create_lookup_lemmatizer(nlp: Language, name: str):
 
 
 class LookupLemmatizer:
-    """spaCy's Danish lookup lemma table, read from the installed spacy-lookups-data on first use.
+    """spaCy's Danish lookup lemma table, read from the installed spacy-lookups-data on first use
+    (`.lookups`, for search), plus `outcome_lemmas`: the entries whose lemma names a decision outcome
+    ('godkendtes' -> 'godkende'), saved with the model (a few KB) for reading decisions.
 
-    The table is 12 MB; copying it into models/ would make the tracked folder large and every worker
-    would pay ~2 s to deserialise it at load time even when no lemma is ever asked for.
+    The full table is 12 MB (550,000 forms) and takes seconds to read; copying it into models/ would
+    make the tracked folder large and every worker would pay for it at load time.
     """
 
     def __init__(self, name: str):
         self.name = name
         self._lookups = None
+        self.outcome_lemmas: dict[str, str] = {}
 
     @property
     def lookups(self):
@@ -347,6 +352,22 @@ class LookupLemmatizer:
 
             self._lookups = load_lookups("da", ["lemma_lookup"])
         return self._lookups
+
+    def initialize(self, get_examples=None, nlp=None) -> None:
+        """Keep the forms whose lemma, read as a decision, has an outcome (called by `minutes build-model`)."""
+        import spacy_lookups_data
+        import srsly
+
+        # the source file, not the spaCy table: a Table is keyed by hashes and cannot list its forms
+        source = srsly.read_gzip_json(Path(spacy_lookups_data.__file__).parent / "data" / "da_lemma_lookup.json.gz")
+        forms: dict[str, list[str]] = {}
+        for form, lemma in source.items():
+            if form != lemma:
+                forms.setdefault(lemma, []).append(form)
+        # a lemma counts alone ('godkende') or after a negation the rules read ('ikke vedtage')
+        keep = {lemma for lemma in forms
+                if any(read_decision(text, None).outcome not in ("other", "none") for text in (lemma, f"ikke {lemma}"))}
+        self.outcome_lemmas = {form: lemma for lemma in sorted(keep) for form in sorted(forms[lemma])}
 
     def __call__(self, doc: Doc) -> Doc:
         table = self.lookups.get_table("lemma_lookup")
@@ -359,6 +380,11 @@ class LookupLemmatizer:
         path.mkdir(parents=True, exist_ok=True)
         (path / "cfg.json").write_text(json.dumps({"lang": "da", "tables": ["lemma_lookup"],
                                                    "source": "spacy-lookups-data (installed package)"}) + "\n")
+        (path / "outcome_lemmas.json").write_text(
+            json.dumps(self.outcome_lemmas, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
     def from_disk(self, path, exclude=()) -> "LookupLemmatizer":
+        file = Path(path) / "outcome_lemmas.json"
+        if file.exists():
+            self.outcome_lemmas = json.loads(file.read_text(encoding="utf-8"))
         return self

@@ -33,6 +33,7 @@ def assemble_pipeline() -> spacy.Language:
     for name in COMPONENTS:
         nlp.add_pipe(name)
     nlp.add_pipe("minutes_lookup_lemmatizer", name="lemmatizer")
+    nlp.get_pipe("lemmatizer").initialize()  # the outcome-lemma subset saved with the model
     nlp.disable_pipe("lemmatizer")  # saved as disabled: used for single decisions and search, not whole documents
     nlp.meta["name"] = MODEL_NAME
     nlp.meta["version"] = "1.0.0"

@@ -99,3 +99,16 @@ def test_deleting_a_pattern_entry_changes_the_parse(extracted, tmp_path):
     after = parse_document(extracted, load_pipeline(str(edited)))
     assert after.items[0].sections[0].heading == "Beslutningstema"
     assert after.items[0].sections[0].kind != "issue"
+
+
+def test_decisions_read_lemmas_without_the_full_table():
+    """A decision the word rules leave as 'other' is read again through its lookup lemmas, from the
+    small outcome-lemma table saved with the model (the 550,000-entry table is not loaded for it)."""
+    from pipeline.parse.components import read_decision
+
+    nlp = load_pipeline()
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    assert lemmatizer.outcome_lemmas["vedtog"] == "vedtage" and len(lemmatizer.outcome_lemmas) < 2000
+    assert read_decision("Sagen fik ikke drøftelser.", None).outcome == "other"  # the words alone
+    assert read_decision("Sagen fik ikke drøftelser.", None, nlp).outcome == "discussed"  # drøftelse
+    assert lemmatizer._lookups is None
