@@ -50,6 +50,9 @@ def build_pipeline(target: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # write beside the target, then rename: a worker loading the model never sees half a pipeline
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    umask = os.umask(0)  # mkdtemp makes the folder 0700: other users' ingests must read the model
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
     nlp.to_disk(staging, exclude=["vocab", "tokenizer"])  # both are code, not data
     if target.exists():
         shutil.rmtree(target, ignore_errors=True)
