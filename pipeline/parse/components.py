@@ -13,8 +13,9 @@ an earlier one assigned (`requires`) and leaves its own result on the Doc (`assi
     minutes_decisions     -> each item's Decision (outcome, votes, notes, deviation), doc.spans["decisions"]
     minutes_meeting       -> doc._.meeting finished (document type, attendance per item, warnings)
 
-`lemmatizer` (spaCy's Danish lookup lemmas, read lazily from the installed spacy-lookups-data) is saved
-disabled: it does not run over documents; minutes_decisions and search use its table.
+`lemmatizer` (spaCy's Danish lookup lemmas) is saved disabled: it does not run over documents. Search reads
+its full table, loaded lazily from the installed spacy-lookups-data; minutes_decisions reads the small
+`outcome_lemmas` table saved with the model.
 """
 from __future__ import annotations
 
