@@ -83,3 +83,49 @@ def test_bold_heading_without_known_words_ends_the_decision(tmp_path):
     meeting = parse_document(extract_document(typeset(tmp_path / "bold.pdf", FRONT + body), "bold"))
     assert [(i.number, i.decision.text) for i in meeting.items] == [(5, "Anbefalet."), (6, "Intet.")]
     assert meeting.items[0].sections[-1].text == "Venstre ønsker prisen hævet med 10 procent."
+
+
+def test_header_box_on_some_continuation_pages_is_furniture(tmp_path):
+    """A header block carrying the page number, printed only on the pages where an item runs on, is
+    page furniture even though it is on few pages; no attachment list or decision picks it up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    def header(fig, page):
+        for y, text in ((0.965, "Odder Kommune    Møde: 4. april 2024"), (0.952, "Teknisk Udvalg"),
+                        (0.939, "Formand: Jens Hansen"), (0.926, f"Side {page}")):
+            fig.text(0.55, y, text, fontsize=8, family="DejaVu Sans")
+
+    body = [("Forvaltningen beskriver planen for området i kommunen.", 0.02, "normal", 10)] * 30
+    pages = [  # the box is printed on pages 2 and 4 only, where an item runs on: 2 of 5 pages
+        [("Odder Kommune", 0.0, "bold", 14), ("Referat - Teknisk Udvalg", 0.03, "normal", 11),
+         ("Mødedato: 4. april 2024", 0.03, "normal", 10), ("1. Vejplan", 0.06, "bold", 12),
+         ("Sagsfremstilling", 0.03, "bold", 10)] + body,
+        [("Beslutning", 0.0, "bold", 10), ("Godkendt.", 0.02, "normal", 10), ("Bilag", 0.03, "bold", 10),
+         ("Vejplan 2024", 0.02, "normal", 10)],
+        [("2. Busplan", 0.0, "bold", 12), ("Sagsfremstilling", 0.03, "bold", 10)] + body,
+        [("Beslutning", 0.0, "bold", 10), ("Udsat.", 0.02, "normal", 10), ("Bilag", 0.03, "bold", 10),
+         ("Busplan 2024", 0.02, "normal", 10)],
+        [("3. Eventuelt", 0.0, "bold", 12), ("Beslutning", 0.03, "bold", 10), ("Intet.", 0.02, "normal", 10)],
+    ]
+    path = tmp_path / "boxed.pdf"
+    with PdfPages(path) as pdf:
+        for number, lines in enumerate(pages, start=1):
+            fig = plt.figure(figsize=(8.27, 11.69))
+            if number in (2, 4):
+                header(fig, number)
+            y = {2: 0.88, 4: 0.86}.get(number, 0.95)  # body text starts where it starts (not a repeated line)
+            for text, gap, weight, size in lines:
+                y -= gap
+                fig.text(0.08, y, text, fontsize=size, fontweight=weight, family="DejaVu Sans")
+            pdf.savefig(fig)
+            plt.close(fig)
+    extracted = extract_document(path, "boxed")
+    assert any(line.text.startswith("Formand:") for page in extracted.pages for line in page.removed_lines)
+    meeting = parse_document(extracted)
+    assert [(i.number, i.decision.text, i.attachments) for i in meeting.items] == [
+        (1, "Godkendt.", ["Vejplan 2024"]), (2, "Udsat.", ["Busplan 2024"]), (3, "Intet.", [])]
+    assert meeting.committee == "Teknisk Udvalg"
