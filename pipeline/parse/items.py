@@ -96,14 +96,14 @@ def _split_absences(lines: list[Line], members: list[str], lexicon: Lexicon) -> 
         text = line.text.strip()
         match = lexicon.absence_line_re.match(text)
         if match:
-            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(match.group("names"), lexicon))
             continue
         declared = _DECLARED_INHABIL.search(text)
         if declared:
-            absent.extend(match_member(n, members) for n in split_names(declared.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(declared.group("names"), lexicon))
         match = _PERSON_ABSENT.match(text)
         if match and len(text) < 200:
-            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(match.group("names"), lexicon))
             kept.append(line)
             continue
         kept.append(line)

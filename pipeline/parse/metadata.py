@@ -14,7 +14,6 @@ from pipeline.parse.dates import parse_danish_date, parse_times
 from pipeline.parse.patterns import Lexicon
 
 _MUNICIPALITY = re.compile(r"\b((?:[A-ZÆØÅ][a-zæøå]+(?:[- ][A-ZÆØÅ][a-zæøå]+)*)\s+Kommune|Region\s+[A-ZÆØÅ][a-zæøå]+)\b")
-_NOT_MUNICIPALITY = {"Hele", "Denne", "Vores", "Den", "Anden", "Hver", "Samme", "Nabo", "Egen", "Til", "Af", "I", "En"}
 _COMMITTEE = re.compile(
     r"((?:[A-ZÆØÅ][\wæøå]*-,?\s+(?:og\s+|&\s+)?)*[A-ZÆØÅ][\wæøå]*(?:udvalget|udvalg)\b"
     r"|Udvalget\s+for\s+[A-ZÆØÅ][\wæøå]+(?:(?:,\s+|\s+og\s+|\s+)[A-ZÆØÅa-zæøå][\wæøå]+)*?(?=\s*(?:-|–|$|,|\sd\.|\sden\s|\s\d))"
@@ -88,7 +87,7 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     for pool, weight in ((front[:8] + running, 3), (all_lines, 1)):
         for line in pool:
             for name in _MUNICIPALITY.findall(line.text):
-                if name.split()[0] not in _NOT_MUNICIPALITY:
+                if name.split()[0] not in lexicon.not_a_place:
                     counts[name] += weight
     if counts:
         meeting.municipality = counts.most_common(1)[0][0]
@@ -167,19 +166,19 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
 
     # members
     member_lines = blocks.get("members", [])
-    meeting.members = split_names(join_lines(member_lines).replace("\n", ", ")) if member_lines else []
+    meeting.members = split_names(join_lines(member_lines).replace("\n", ", "), lexicon) if member_lines else []
     if member_lines and len(member_lines) > 1 and not any("," in text for text in member_lines):
-        meeting.members = [n for text in member_lines for n in split_names(text)]
+        meeting.members = [n for text in member_lines for n in split_names(text, lexicon)]
     if not meeting.members:
-        meeting.members = _name_column(front)
+        meeting.members = _name_column(front, lexicon)
 
     # absences (with qualifiers), and remarks that carry partial attendance
     absences: list[Absence] = []
     for text in blocks.get("absent", []):
-        absences.extend(split_absence(text, meeting.members))
+        absences.extend(split_absence(text, meeting.members, lexicon))
     for text in blocks.get("remarks", []):
         if re.search(r"deltog|forlod|ankom|fraværende|afbud", text, re.IGNORECASE):
-            absences.extend(a for a in split_absence(text, meeting.members) if _is_member(a.name, meeting.members))
+            absences.extend(a for a in split_absence(text, meeting.members, lexicon) if _is_member(a.name, meeting.members))
     for line in front:
         for substitute, member in find_substitutes(line.text):
             member = match_member(member, meeting.members)
@@ -199,7 +198,7 @@ _PERSON_LINE = re.compile(r"^[A-ZÆØÅ][a-zæøåéü]+(?:[- ][A-ZÆØÅ][a-zæ
                           r"(?:\s*[-–,]\s*(?:formand|næstformand|borgmester|viceborgmester))?$")
 
 
-def _name_column(front: list[Line]) -> list[str]:
+def _name_column(front: list[Line], lexicon: Lexicon) -> list[str]:
     """Members printed one per line without a known label: the first run of three or more lines
     that each read as a person's name (optionally with party letter and role)."""
     run: list[Line] = []
@@ -208,7 +207,7 @@ def _name_column(front: list[Line]) -> list[str]:
             run.append(line)
             continue
         if len(run) >= 3:
-            return [clean_name(l.text) for l in run]
+            return [clean_name(l.text, lexicon) for l in run]
         run = [line] if _PERSON_LINE.match(line.text.strip()) else []
     return []
 

@@ -28,6 +28,8 @@ TABLES = {
     "case_labels": "labels before a case number (label 'case': 'Sagsnr.') or a document number that is not one "
                    "(label 'document': 'Dok.nr.')",
     "absence_labels": "labels of an item's absence line ('Fraværende: X'; label 'absent')",
+    "people_words": "words around names: roles after a name ('role': 'formand'), what a list of nobody says "
+                    "('none': 'ingen afbud'), first words that make 'X Kommune' no municipality ('not_a_place': 'Hele')",
 }
 
 
@@ -71,6 +73,12 @@ class Lexicon:
         case_labels = self.tables.get("case_labels", [])
         self.case_label_re = re.compile(rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*",
                                         re.IGNORECASE)
+        people = self.tables.get("people_words", [])
+        self.role_re = re.compile(rf"\s*[-–,]\s*({_words_pattern([p for l, p in people if l == 'role'], _WHITE_SPACE)})\b.*$",
+                                  re.IGNORECASE)
+        self.nobody_re = re.compile(rf"^({_words_pattern([p for l, p in people if l == 'none'], _WHITE_SPACE)})\.?$",
+                                    re.IGNORECASE)
+        self.not_a_place = frozenset(p for l, p in people if l == "not_a_place")
         # "Mødet sluttede kl. 20.35" anywhere in the document: the front-matter labels of the end time
         self.meeting_end_re = re.compile(rf"^\s*(?:{_words_pattern(self.front_labels.get('end', []), _WHITE_SPACE)})\b",
                                          re.IGNORECASE)
