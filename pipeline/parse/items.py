@@ -154,7 +154,7 @@ def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
         if case is None and bare_case_number(line.text) and len(kept_intro) == 0:
             case = bare_case_number(line.text)
             continue
-        if closed_flag(line.text):
+        if closed_flag(line.text, lexicon):
             item.closed = True
             continue
         kept_intro.append(line)

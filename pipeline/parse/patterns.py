@@ -28,6 +28,8 @@ TABLES = {
     "case_labels": "labels before a case number (label 'case': 'Sagsnr.') or a document number that is not one "
                    "(label 'document': 'Dok.nr.')",
     "absence_labels": "labels of an item's absence line ('Fraværende: X'; label 'absent')",
+    "item_words": "item headings: words before the number ('prefix': 'Punkt 5'), closed-item title prefixes "
+                  "('closed': 'Lukket punkt:') and lines that mark an item closed ('closed_flag')",
     "people_words": "words around names: roles after a name ('role': 'formand'), what a list of nobody says "
                     "('none': 'ingen afbud'), first words that make 'X Kommune' no municipality ('not_a_place': 'Hele')",
 }
@@ -73,6 +75,16 @@ class Lexicon:
         case_labels = self.tables.get("case_labels", [])
         self.case_label_re = re.compile(rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*",
                                         re.IGNORECASE)
+        item_words = self.tables.get("item_words", [])
+        prefixes = _words_pattern([p for l, p in item_words if l == "prefix"], _WHITE_SPACE)
+        # "Punkt 5: Titel", "Pkt. 5 Titel", "Sag 12: Titel", "Dagsordenspunkt 3 - Titel"
+        self.prefixed_item_re = re.compile(rf"^(?:{prefixes})\s*(\d{{1,4}})\s*[.:)\-–]?\s+(\S.*)$", re.IGNORECASE)
+        # "Punkt 5" (or "5.") alone on its line, the title below
+        self.bare_number_re = re.compile(rf"^(?:{prefixes})?\s*(\d{{1,4}})\s*[.:)]?$", re.IGNORECASE)
+        closed = _words_pattern([p for l, p in item_words if l == "closed"], _WHITE_SPACE)
+        self.closed_title_re = re.compile(rf"^({closed})\s*[:\-–]?\s*", re.IGNORECASE)
+        flags = _words_pattern([p for l, p in item_words if l == "closed_flag"], _WHITE_SPACE)
+        self.closed_flag_re = re.compile(rf"^({flags})\.?$", re.IGNORECASE)
         people = self.tables.get("people_words", [])
         self.role_re = re.compile(rf"\s*[-–,]\s*({_words_pattern([p for l, p in people if l == 'role'], _WHITE_SPACE)})\b.*$",
                                   re.IGNORECASE)
