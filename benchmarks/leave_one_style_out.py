@@ -169,7 +169,7 @@ def _install_instrumentation() -> None:
         if headings.decision_heading(clean, lexicon):
             _RULES["regex: decision heading"] += 1
             return
-        lead_in, indstilles = getattr(headings, "_LEAD_IN", None), getattr(headings, "_INDSTILLES", None)
+        lead_in, indstilles = lexicon.lead_in_re, lexicon.recommendation_phrase_re
         if result.kind == "recommendation" and (
                 (emphasized and lead_in is not None and lead_in.match(clean) and len(words) <= 14)
                 or (indstilles is not None and indstilles.match(clean))):

@@ -5,17 +5,8 @@ import re
 from dataclasses import dataclass
 
 from pipeline.parse.patterns import Lexicon
-_DATE_BIT = r"(?:\d{1,2}\.?\s*[a-zæøå]+\.?\s+\d{4}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4})"
-# "Beslutning for Teknisk Udvalg den 12. marts 2023", "Beslutning i Byrådet den 19-12-2016"
-_DECISION_FOR = re.compile(r"^(?:beslutning(?:er)?|afgørelse)\s+(?:i|for|fra|på|af)\s+(.+?)(?:\s+(?:den|d\.)\s+(" + _DATE_BIT + r").*)?$",
-                           re.IGNORECASE)
-# "Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 1"
-_OWNER_DECISION = re.compile(r"^(.{3,90}?)s?\s+beslutning(?:er)?\s*(?:(?:den|d\.)\s+(" + _DATE_BIT + r"))?.*$", re.IGNORECASE)
-# "Kultur- og Idrætsudvalget, 03-04-2019, pkt. 44"
-_COMMITTEE_DATE_ITEM = re.compile(r"^(.{3,90}?),?\s+(?:den\s+)?(" + _DATE_BIT + r"),?\s+(?:pkt|punkt)\.?\s*\d+\s*:?$", re.IGNORECASE)
-# "Administrationen indstiller,", "Direktøren for Teknik indstiller over for udvalget:"
-_LEAD_IN = re.compile(r"^[A-ZÆØÅ][\w\-–&,./ ]{1,90}?\s+indstill(?:er|ede)(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,80})?\s*[,:]?$")
-_INDSTILLES = re.compile(r"^det\s+indstilles\s*[,:]?\s*$", re.IGNORECASE)
+
+# The Danish words of the heading forms below are the lexicon's heading_words table.
 _LABEL_INLINE = re.compile(r"^([A-ZÆØÅa-zæøå][\wæøåÆØÅ /\-]{2,40}?)\s*:\s*(\S.*)$")
 
 
@@ -31,21 +22,21 @@ class HeadingMatch:
 def decision_heading(text: str, lexicon: Lexicon) -> HeadingMatch | None:
     """Decision headings that carry their own wording, whatever their typography."""
     low = text.lower()
-    if "beslutning" not in low and "afgørelse" not in low and "pkt" not in low and "punkt" not in low:
+    if not any(cue in low for cue in lexicon.decision_heading_cues):
         return None  # every form below names one of these; most body lines stop here cheaply
     clean = " ".join(text.split()).rstrip(":")
     if len(clean) > 140:
         return None
     _is_committee_like = lexicon.is_committee_like
-    match = _DECISION_FOR.match(clean)
+    match = lexicon.decision_for_re.match(clean)
     if match and len(clean.split()) <= 16:
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
-    match = _OWNER_DECISION.match(clean)
+    match = lexicon.owner_decision_re.match(clean)
     if match and match.group(2) and _is_committee_like(match.group(1)):
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
     if match and _is_committee_like(match.group(1)) and len(clean.split()) <= 8 and not clean.endswith("."):
         return HeadingMatch("decision", clean, owner=match.group(1).strip())
-    match = _COMMITTEE_DATE_ITEM.match(clean)
+    match = lexicon.committee_date_item_re.match(clean)
     if match and _is_committee_like(match.group(1)):
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
     return None
@@ -64,9 +55,9 @@ def classify_heading(text: str, emphasized: bool, lexicon: Lexicon) -> HeadingMa
     found = decision_heading(clean, lexicon)
     if found:
         return found
-    if emphasized and len(words) <= 14 and _LEAD_IN.match(clean):
+    if emphasized and len(words) <= 14 and lexicon.lead_in_re.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
-    if _INDSTILLES.match(clean):
+    if lexicon.recommendation_phrase_re.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
     if len(words) <= 7:
         kind = lexicon.heading_kind(clean)

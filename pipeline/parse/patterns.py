@@ -28,6 +28,10 @@ TABLES = {
     "case_labels": "labels before a case number (label 'case': 'Sagsnr.') or a document number that is not one "
                    "(label 'document': 'Dok.nr.')",
     "absence_labels": "labels of an item's absence line ('Fraværende: X'; label 'absent')",
+    "heading_words": "words of headings that carry their own wording: 'Beslutning i Byrådet den …' "
+                     "('decision_noun', 'owner_preposition', 'date_article'), 'Udvalgets beslutning' ('owner_decision_noun'), "
+                     "'Udvalget, 03-04-2019, pkt. 44' ('item_word'), 'Administrationen indstiller over for …' "
+                     "('recommends', 'recommends_to'), 'Det indstilles' ('recommendation_phrase')",
     "item_words": "item headings: words before the number ('prefix': 'Punkt 5'), closed-item title prefixes "
                   "('closed': 'Lukket punkt:') and lines that mark an item closed ('closed_flag')",
     "people_words": "words around names: roles after a name ('role': 'formand'), what a list of nobody says "
@@ -36,6 +40,8 @@ TABLES = {
 
 
 _WHITE_SPACE = r"\s+"
+# a date as printed in a decision heading: "12. marts 2023", "19-12-2016"
+_DATE_IN_HEADING = r"(?:\d{1,2}\.?\s*[a-zæøå]+\.?\s+\d{4}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4})"
 
 
 def _words_pattern(words: list[str], gap: str = r"\s*") -> str:
@@ -75,6 +81,7 @@ class Lexicon:
         case_labels = self.tables.get("case_labels", [])
         self.case_label_re = re.compile(rf"^\s*({_words_pattern([p for l, p in case_labels if l == 'case'])})\.?\s*:?\s*",
                                         re.IGNORECASE)
+        self._index_heading_words()
         item_words = self.tables.get("item_words", [])
         prefixes = _words_pattern([p for l, p in item_words if l == "prefix"], _WHITE_SPACE)
         # "Punkt 5: Titel", "Pkt. 5 Titel", "Sag 12: Titel", "Dagsordenspunkt 3 - Titel"
@@ -103,6 +110,30 @@ class Lexicon:
         absence = [p for _, p in self.tables.get("absence_labels", [])]
         self.absence_line_re = re.compile(rf"^(?:{_words_pattern(absence, _WHITE_SPACE)})\s*:?\s*(?P<names>.*)$",
                                           re.IGNORECASE)
+
+    def _index_heading_words(self) -> None:
+        rows = self.tables.get("heading_words", [])
+
+        def words(label: str) -> str:
+            return _words_pattern([p for l, p in rows if l == label], _WHITE_SPACE)
+
+        date = _DATE_IN_HEADING
+        nouns, articles = words("decision_noun"), words("date_article")
+        # "Beslutning for Teknisk Udvalg den 12. marts 2023", "Beslutning i Byrådet den 19-12-2016"
+        self.decision_for_re = re.compile(
+            rf"^(?:{nouns})\s+(?:{words('owner_preposition')})\s+(.+?)(?:\s+(?:{articles})\s+({date}).*)?$", re.IGNORECASE)
+        # "Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 1"
+        self.owner_decision_re = re.compile(
+            rf"^(.{{3,90}}?)s?\s+(?:{words('owner_decision_noun')})\s*(?:(?:{articles})\s+({date}))?.*$", re.IGNORECASE)
+        # "Kultur- og Idrætsudvalget, 03-04-2019, pkt. 44"
+        self.committee_date_item_re = re.compile(
+            rf"^(.{{3,90}}?),?\s+(?:(?:{articles})\s+)?({date}),?\s+(?:{words('item_word')})\.?\s*\d+\s*:?$", re.IGNORECASE)
+        # "Administrationen indstiller,", "Direktøren for Teknik indstiller over for udvalget:"
+        self.lead_in_re = re.compile(rf"^[A-ZÆØÅ][\w\-–&,./ ]{{1,90}}?\s+(?:{words('recommends')})"
+                                     rf"(?:\s+(?:{words('recommends_to')})\s+[^,:]{{2,80}})?\s*[,:]?$")
+        self.recommendation_phrase_re = re.compile(rf"^(?:{words('recommendation_phrase')})\s*[,:]?\s*$", re.IGNORECASE)
+        # every decision-heading form names one of these words: most body lines are ruled out by `in`
+        self.decision_heading_cues = tuple(sorted({p.lower() for l, p in rows if l in ("decision_noun", "item_word")}))
 
     # ------------------------------------------------------------------ look-ups
     def heading_kind(self, text: str) -> tuple[str, float] | None:
