@@ -80,7 +80,7 @@ class Section:
     """A titled part of an agenda item (Sagsfremstilling, Økonomi, Beslutning, ...)."""
 
     heading: str  # as printed
-    kind: str  # normalised kind, see parse.vocabulary.SECTION_KINDS
+    kind: str  # normalised kind: the labels of pipeline/parse/lexicon/headings.jsonl, "intro", "other", "earlier_decision"
     text: str
     first_page: int
     last_page: int
