@@ -45,25 +45,13 @@ for _name in ("lexicon", "body_size", "body_bold", "item_headings", "front_end",
 
 
 # --------------------------------------------------------------------------- the one place decisions are read
-def read_decision(text: str | None, recommendation: str | None, nlp: Language | None = None) -> Decision:
-    """What a decision text says: outcome, votes, protocol notes, deviation from the recommendation.
+def read_decision(text: str | None, recommendation: str | None, nlp: Language | None = None,
+                  lexicon: "DecisionLexicon | None" = None) -> Decision:
+    """What a decision text says: outcome, votes, protocol notes, deviation from the recommendation
+    (pipeline/parse/decisions.py, the reader the portal path uses too), with the pipeline's decision lexicon."""
+    from pipeline.parse.decisions import read_decision as read
 
-    THE ADAPTER to pipeline/parse/decisions.py: nothing else in the parser calls its functions, so
-    switching to `decisions.read_decision(text, recommendation, lexicon=..., nlp=nlp)` is this one body.
-    """
-    from pipeline.parse.decisions import classify_outcome, deviates, parse_votes, protocol_notes
-
-    outcome = classify_outcome(text)
-    if outcome == "other" and nlp is not None:
-        # the words said nothing the rules know; their lookup lemmas may ('godkendtes' -> 'godkende').
-        # Only word forms whose lemma carries an outcome can change this: the lemmatizer keeps those in
-        # a small table saved with the model, so no worker loads the 550,000-entry table for it.
-        table = nlp.get_pipe("lemmatizer").outcome_lemmas
-        lemmas = " ".join(table.get(token.text, token.text) for token in nlp.make_doc(text))
-        if classify_outcome(lemmas) not in ("other", "none"):
-            outcome = classify_outcome(lemmas)
-    return Decision(text=text, outcome=outcome, votes=parse_votes(text), notes=protocol_notes(text),
-                    deviates_from_recommendation=deviates(outcome, text, recommendation))
+    return read(text, recommendation, lexicon=lexicon, nlp=nlp)
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -231,20 +219,39 @@ def create_minutes_items(nlp: Language, name: str):
 
 @Language.factory("minutes_decisions", requires=["doc._.meeting"], assigns=["doc._.meeting", "doc.spans"])
 def create_minutes_decisions(nlp: Language, name: str):
-    """Each item's decision read for what it says (via `read_decision`, the one adapter)."""
+    return DecisionComponent(nlp, name)
 
-    def minutes_decisions(doc: Doc) -> Doc:
+
+class DecisionComponent:
+    """Each item's decision read for what it says, with the Danish decision lexicon (outcome, vote and note
+    phrasings, party names: pipeline/parse/lexicon/decisions.json, parties.json) saved with the model."""
+
+    def __init__(self, nlp: Language, name: str):
+        from pipeline.parse.decisions import default_lexicon
+
+        self.nlp = nlp
+        self.name = name
+        self.lexicon = default_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
         for item in doc._.meeting.items:
             stub = item.decision
             if stub is None:
                 continue
-            decision = read_decision(stub.text, item.recommendation, nlp)
+            decision = read_decision(stub.text, item.recommendation, self.nlp, self.lexicon)
             decision.heading, decision.page = stub.heading, stub.page
             item.decision = decision
         doc.spans["decisions"] = [span for span in doc.spans.get("sections", []) if span.label_ == "decision"]
         return doc
 
-    return minutes_decisions
+    def to_disk(self, path, exclude=()) -> None:
+        self.lexicon.to_disk(Path(path))
+
+    def from_disk(self, path, exclude=()) -> "DecisionComponent":
+        from pipeline.parse.decisions import DecisionLexicon
+
+        self.lexicon = DecisionLexicon.from_disk(Path(path))
+        return self
 
 
 @Language.factory("minutes_meeting", requires=["doc._.meeting"], assigns=["doc._.meeting"])

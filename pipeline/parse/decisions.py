@@ -406,11 +406,15 @@ def deviates_from(outcome: str, recommendation: str | None) -> bool | None:
 
 # ---------------------------------------------------------------------------- entry point
 def _lemmas(text: str, nlp) -> str:
-    """The text as lookup lemmas. Only the tokenizer and the lemmatizer run (never the whole pipeline, whose
-    decision component may itself call read_decision)."""
+    """The text as lookup lemmas. Only the tokenizer and the lemma table are used (never the whole pipeline,
+    whose decision component itself calls read_decision)."""
     doc = nlp.make_doc(text)
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.component_names else None
+    table = getattr(lemmatizer, "outcome_lemmas", None)
+    if table:  # the project's pipeline keeps just the forms whose lemma names an outcome (a few KB)
+        return " ".join(table.get(token.text, token.text) for token in doc)
     if "lemmatizer" in nlp.pipe_names:
-        doc = nlp.get_pipe("lemmatizer")(doc)
+        doc = lemmatizer(doc)
     return " ".join(token.lemma_ or token.text for token in doc)
 
 

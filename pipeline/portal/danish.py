@@ -12,20 +12,27 @@ import re
 
 from pipeline.model import Absence, CaseNumber, Decision, Meeting
 from pipeline.parse import decisions as decision_rules
-from pipeline.parse.attendance import ABSENCE_LINE, absent_items, match_member, split_names
+from pipeline.parse.attendance import absent_items, match_member, split_names
 from pipeline.parse.case_numbers import parse_case_number
-from pipeline.parse.headings import classify_heading, decision_heading, vocabulary_kind
+from pipeline.parse.headings import classify_heading, decision_heading
 from pipeline.parse.items import strip_lead_in
-from pipeline.parse.structure import _CLOSED as CLOSED_TITLE  # "Lukket: …", "Lukket punkt - …"
+from pipeline.parse.patterns import Lexicon
 
 OTHER = "other"  # a heading the vocabulary does not know (kind of the PDF path for the same case)
 
 
+def lexicon() -> Lexicon:
+    """The Danish pattern tables of the saved pipeline (models/minutes_da), the ones the PDF parser reads."""
+    from pipeline.parse.nlp import load_pipeline
+
+    return load_pipeline().get_pipe("minutes_lexicon").lexicon
+
+
 def section_kind(heading: str) -> str:
     """Normalised section kind of a printed heading (vocabulary matched with rapidfuzz, as for PDFs)."""
-    if decision_heading(heading):
+    if decision_heading(heading, lexicon()):
         return "decision"
-    found = vocabulary_kind(heading)
+    found = lexicon().heading_kind(heading)
     return found[0] if found else OTHER
 
 
@@ -44,20 +51,20 @@ def case_number(printed: str | None) -> CaseNumber | None:
     printed = (printed or "").strip()
     if not printed:
         return None
-    return parse_case_number(printed) or CaseNumber(printed, OTHER)
+    return parse_case_number(printed, lexicon()) or CaseNumber(printed, OTHER)
 
 
 def is_closed_title(title: str) -> bool:
-    return bool(CLOSED_TITLE.match(title.strip()))
+    return bool(lexicon().closed_title_re.match(title.strip()))
 
 
 def split_decision_absences(lines: list[str], members: list[str]) -> tuple[list[str], list[str]]:
     """Absence lines ('Fraværende: X, Y') removed from a decision's lines; returns (kept lines, absent names)."""
     kept, absent = [], []
     for line in lines:
-        match = ABSENCE_LINE.match(line.strip())
+        match = lexicon().absence_line_re.match(line.strip())
         if match:
-            absent.extend(match_member(name, members) for name in split_names(match.group("names")))
+            absent.extend(match_member(name, members) for name in split_names(match.group("names"), lexicon()))
         else:
             kept.append(line)
     return kept, list(dict.fromkeys(absent))
@@ -87,12 +94,7 @@ def clean_lines(text: str) -> list[str]:
 
 def needs_no_decision(title: str) -> bool:
     """Signature pages and the like ('Underskriftsark') carry no decision by nature."""
-    from rapidfuzz import fuzz, process
-
-    from pipeline.parse.vocabulary import ITEMS_WITHOUT_DECISION
-
-    best = process.extractOne(title.lower(), ITEMS_WITHOUT_DECISION, scorer=fuzz.ratio)
-    return bool(best and best[1] >= 85)
+    return lexicon().needs_no_decision(title)
 
 
 def line_heading(text: str, bold: bool) -> str | None:
@@ -103,7 +105,7 @@ def line_heading(text: str, bold: bool) -> str | None:
     """
     if len(text.split()) > 7:
         return None
-    found = classify_heading(text, emphasized=bold)
+    found = classify_heading(text, bold, lexicon())
     if found is None or found.rest or found.kind == "attendance":
         return None
     return found.heading
