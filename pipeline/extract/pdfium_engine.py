@@ -57,9 +57,8 @@ class _Font:
 
 _NO_FONT = _Font("", False, False, True)
 
-def _font_of(text_object, buffer) -> tuple[str, bool, bool]:
+def _font_of(font, buffer) -> tuple[str, bool, bool]:
     """Font name (subset prefix removed), bold (name or FontWeight >= 600), italic (name)."""
-    font = pdfium_c.FPDFTextObj_GetFont(text_object)
     if not font:
         return "", False, False
     length = pdfium_c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
@@ -76,9 +75,8 @@ def _is_upright(text_object) -> bool:
     return True
 
 
-def _descent(text_object, size: float) -> float:
+def _descent(font, size: float) -> float:
     """The font's descent (<= 0) in points at `size`, as PDFium reads it."""
-    font = pdfium_c.FPDFTextObj_GetFont(text_object)
     value = ctypes.c_float()
     if font and size > 0 and pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(size), ctypes.byref(value)):
         return min(0.0, float(value.value))
@@ -96,15 +94,23 @@ class _PageChars:
         addresses, first, inverse = np.unique(glyphs.objects, return_index=True, return_inverse=True)
         buffer = ctypes.create_string_buffer(256)
         fonts: dict[tuple, _Font] = {}
+        font_info: dict[int | None, tuple[str, bool, bool]] = {}  # per FPDF_FONT of this page
+        descents: dict[tuple, float] = {}
         object_font, object_size, object_above, object_upright = [], [], [], []
         for address, position in zip(addresses.tolist(), first.tolist()):
             obj = ctypes.cast(ctypes.c_void_p(address), pdfium_c.FPDF_PAGEOBJECT)
             size = pdfium_c.FPDFText_GetFontSize(raw, int(glyphs.index[position]))
             upright = _is_upright(obj)
-            key = _font_of(obj, buffer) + (upright,)
+            font = pdfium_c.FPDFTextObj_GetFont(obj)
+            handle = ctypes.cast(font, ctypes.c_void_p).value
+            if handle not in font_info:
+                font_info[handle] = _font_of(font, buffer)
+            if (handle, size) not in descents:
+                descents[(handle, size)] = _descent(font, size)
+            key = font_info[handle] + (upright,)
             object_font.append(fonts.setdefault(key, _Font(*key)))
             object_size.append(size)
-            object_above.append(size + _descent(obj, size))
+            object_above.append(size + descents[(handle, size)])
             object_upright.append(upright)
         inverse = inverse.reshape(-1)
         self.glyphs = glyphs
@@ -218,6 +224,12 @@ def _line(page_number: int, words: list[list[tuple]]) -> Line:
     )
 
 
+def _codes_of(values: list) -> np.ndarray:
+    """A number per distinct value (equal values, equal numbers)."""
+    numbers: dict = {}
+    return np.array([numbers.setdefault(v, len(numbers)) for v in values], dtype=np.int64)
+
+
 def _vectorised_lines(page_number: int, chars: _PageChars) -> list[Line]:
     """Lines of a page of upright text without doubled glyphs: characters are grouped with numpy
     (glyphs.group_words); Python builds one Line per line from array slices."""
@@ -236,20 +248,30 @@ def _vectorised_lines(page_number: int, chars: _PageChars) -> list[Line]:
     lefts = np.minimum.reduceat(g.x0[order], char_starts).tolist()
     rights = np.maximum.reduceat(g.x1[order], char_starts).tolist()
     bolds = np.add.reduceat(bold.astype(np.int64), char_starts).tolist()
-    object_list = objects.tolist()
+    font_names = [f.name for f in chars.fonts]
+    # majority font and size per line; one Counter only where a line mixes them (Counter keeps the first
+    # seen on a tie, as the per-character path does)
+    font_codes = _codes_of(font_names)[objects]
+    size_codes = _codes_of(chars.rounded_size)[objects]
+    mixed = ((np.minimum.reduceat(font_codes, char_starts) != np.maximum.reduceat(font_codes, char_starts))
+             | (np.minimum.reduceat(size_codes, char_starts) != np.maximum.reduceat(size_codes, char_starts))).tolist()
+    first_object = objects[char_starts].tolist()
+    object_list = objects.tolist() if any(mixed) else []
+    ligatures = any(ligature in text for ligature in _LIGATURES)
     lines = []
     for k in range(len(runs.line_starts)):
         first_word, end_word = line_bounds[k], line_bounds[k + 1]
         start, end = word_bounds[first_word], word_bounds[end_word]
-        words = [text[word_bounds[w]:word_bounds[w + 1]] for w in range(first_word, end_word)]
-        line_objects = object_list[start:end]
-        fonts = Counter(chars.fonts[o].name for o in line_objects)
-        font = fonts.most_common(1)[0][0]
-        sizes = Counter(chars.rounded_size[o] for o in line_objects)
+        line_text = " ".join([text[word_bounds[w]:word_bounds[w + 1]] for w in range(first_word, end_word)])
+        if mixed[k]:
+            line_objects = object_list[start:end]
+            font = Counter(font_names[o] for o in line_objects).most_common(1)[0][0]
+            size = Counter(chars.rounded_size[o] for o in line_objects).most_common(1)[0][0]
+        else:
+            font, size = font_names[first_object[k]], chars.rounded_size[first_object[k]]
         lines.append(Line(page=page_number, top=float(tops[k]), x0=float(lefts[k]), x1=float(rights[k]),
-                          text=" ".join(words).translate(_LIGATURE_TABLE), font=font,
-                          size=sizes.most_common(1)[0][0], bold=bolds[k] >= 0.6 * (end - start),
-                          italic=bool(_ITALIC.search(font))))
+                          text=line_text.translate(_LIGATURE_TABLE) if ligatures else line_text, font=font,
+                          size=size, bold=bolds[k] >= 0.6 * (end - start), italic=bool(_ITALIC.search(font))))
     return lines
 
 
