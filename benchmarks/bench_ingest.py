@@ -21,8 +21,11 @@ The input set is made by copying the corpus PDFs under new names with a trivial 
 after %%EOF), so every file has its own hash and is really ingested. Each measurement runs in its own child
 process; peak memory is that of the child's process tree, sampled every 0.1 s (summed RSS, which counts pages
 shared by forked workers once per process) and every 0.5 s (summed PSS, shared pages split between processes:
-the memory the tree really uses). `--slow-files K` runs the slow rows (pdfplumber engine, pdfium-python)
-on the first K files only, to keep a run short; their pages/s are then over those files.
+the memory the tree really uses). `--slow-every N` runs the slow rows (pdfplumber loop and engine,
+pdfium-python) on every N-th file only, to keep a run short on a shared machine; their pages/s are then over
+those files. CPU time (user + system, the process and its workers) is reported too: on a machine shared
+with other jobs wall-clock rates move with the load, CPU ms/page much less; the CPU-based ratio for N
+workers assumes N free cores (pages/s = N / CPU seconds per page).
 """
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CORPUS = [Path("/work/shared/corpus/public"), Path("/work/shared/corpus/greve")]
-SLOW_MODES = {"engine:pdfplumber", "engine:pdfium-python"}
+SLOW_MODES = {"pdfplumber", "engine:pdfplumber", "engine:pdfium-python"}
 
 
 def make_inputs(target: Path, count: int, corpus: list[Path], smallest: int | None = None) -> list[Path]:
@@ -250,9 +253,16 @@ def skipcheck(files: list[Path], db: Path) -> dict:
     return {"pages": 0, "known": known, "seconds_override": time.perf_counter() - started}
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (pool workers are joined at the end)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child(mode: str, files: list[Path], db: Path | None, workers: int) -> dict:
     """One measurement, in its own process; returns a JSON-able dict."""
     result: dict = {"mode": mode, "workers": workers, "files": len(files)}
+    cpu_before = _cpu_seconds()
     with TreeMemory() as memory:
         started = time.perf_counter()
         if mode == "pdfplumber":
@@ -268,6 +278,7 @@ def child(mode: str, files: list[Path], db: Path | None, workers: int) -> dict:
         else:
             result.update(ingest(files, db, workers))
         result["seconds"] = result.pop("seconds_override", time.perf_counter() - started)
+    result["cpu_seconds"] = _cpu_seconds() - cpu_before
     kib = 1024  # ru_maxrss is in KiB on Linux
     result.update(maxrss_self_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 2**20,
                   maxrss_children_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 2**20,
@@ -293,13 +304,18 @@ def measure(mode: str, list_file: Path, db: Path | None, workers: int, label: st
 def print_table(results: list[dict]) -> None:
     plumber = next((r for r in results if r["mode"] == "pdfplumber"), None)
     base = plumber["pages"] / plumber["seconds"] if plumber else None
+    base_cpu = plumber["cpu_seconds"] / plumber["pages"] if plumber else None
     print(f"\n{'measurement':34s} {'files':>5s} {'pages':>6s} {'seconds':>8s} {'pages/s':>8s} {'vs plumber':>10s} "
-          f"{'peak RSS MB':>11s} {'peak PSS MB':>11s} {'load avg':>9s}")
+          f"{'CPU ms/page':>11s} {'vs plumber, CPU':>15s} {'peak RSS MB':>11s} {'peak PSS MB':>11s} {'load avg':>9s}")
     for r in results:
         rate = r["pages"] / r["seconds"] if r["pages"] and r["seconds"] else 0.0
         versus = f"{rate / base:.2f}x" if base and rate else ""
+        cpu = r["cpu_seconds"] / r["pages"] if r["pages"] else 0.0
+        cores = r["workers"] if r["mode"] == "ingest" else 1
+        versus_cpu = f"{base_cpu / (cpu / cores):.2f}x" if base_cpu and cpu else ""
         print(f"{r['label']:34s} {r['files']:5d} {r['pages']:6d} {r['seconds']:8.1f} {rate:8.1f} {versus:>10s} "
-              f"{r['tree_peak_mb']:11.0f} {r['tree_peak_pss_mb']:11.0f} {r['load_before']:4.1f}-{r['load_after']:<4.1f}")
+              f"{1000 * cpu:11.1f} {versus_cpu:>15s} {r['tree_peak_mb']:11.0f} {r['tree_peak_pss_mb']:11.0f} "
+              f"{r['load_before']:4.1f}-{r['load_after']:<4.1f}")
 
 
 def print_breakdown(results: list[dict]) -> None:
@@ -325,8 +341,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, nargs="+", default=CORPUS)
     parser.add_argument("--smallest", type=int, default=None,
                         help="copy only the K smallest corpus PDFs (a shorter run with as many files)")
-    parser.add_argument("--slow-files", type=int, default=None,
-                        help="run the slow rows (pdfplumber engine, pdfium-python) on the first K files only")
+    parser.add_argument("--slow-every", type=int, default=1,
+                        help="run the slow rows (pdfplumber loop and engine, pdfium-python) on every N-th file only")
     parser.add_argument("--skip", nargs="*", default=[],
                         help="rows to leave out: pdfplumber pypdfium2 engine:pdfplumber engine:pdfium-python "
                              "engine:pdfium stages")
@@ -346,7 +362,7 @@ def main() -> None:
     list_file = workdir / "files.txt"
     list_file.write_text("\n".join(map(str, files)) + "\n")
     slow_list = workdir / "slow-files.txt"
-    slow_list.write_text("\n".join(map(str, files[: args.slow_files or len(files)])) + "\n")
+    slow_list.write_text("\n".join(map(str, files[:: max(1, args.slow_every)])) + "\n")
     size_mb = sum(p.stat().st_size for p in files) / 2**20
     print(f"{len(files)} PDFs ({size_mb:.1f} MB) in {workdir}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
