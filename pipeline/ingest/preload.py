@@ -4,7 +4,8 @@ A pool worker would otherwise import the extraction and parse stages (numpy, pyp
 spaCy, rapidfuzz, dateparser) and load the spaCy pipeline from models/ on its first file. Forked workers
 inherit the parent's memory, so what the parent has loaded they have too, at no cost. `gc.freeze()`
 moves the loaded objects out of the collector's reach, so the workers' collections do not touch (and
-copy) the inherited pages.
+copy) the inherited pages. Only the process pool calls this: a run with nothing to do (every file known)
+loads nothing.
 """
 from __future__ import annotations
 
@@ -18,4 +19,5 @@ def preload_worker_state() -> None:
     from pipeline.parse.nlp import load_pipeline
 
     load_pipeline()
+    gc.collect()  # what is garbage now must not be frozen with the rest
     gc.freeze()
