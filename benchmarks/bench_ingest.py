@@ -187,25 +187,29 @@ def stages(files: list[Path], db: Path) -> dict:
     nlp_seconds = time.perf_counter() - started
     con = connect(db)
     took = {"extract": 0.0, "parse": 0.0, "load": 0.0}
+    cpu = {"extract": 0.0, "parse": 0.0, "load": 0.0}
     pages = 0
     for path in files:
         sha = sha256_of(path)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             doc = extract_document(path, sha)
         except ExtractionError:
             continue
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         meeting = parse_document(doc, nlp)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         load_document(con, ParsedDocument(doc, meeting), str(path), path.stat().st_size)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         took["extract"] += t1 - t0
         took["parse"] += t2 - t1
         took["load"] += t3 - t2
+        cpu["extract"] += c1 - c0
+        cpu["parse"] += c2 - c1
+        cpu["load"] += c3 - c2
         pages += len(doc.pages)
     con.close()
-    return {"pages": pages, "stage_seconds": took, "nlp_load_seconds": nlp_seconds,
+    return {"pages": pages, "stage_seconds": took, "stage_cpu_seconds": cpu, "nlp_load_seconds": nlp_seconds,
             "seconds_override": sum(took.values())}
 
 
@@ -217,28 +221,34 @@ def ingest(files: list[Path], db: Path, workers: int) -> dict:
     from pipeline.warehouse.db import connect
 
     original = load_module.load_document
-    loading = {"seconds": 0.0}
+    loading = {"seconds": 0.0, "cpu": 0.0}
 
     def timed_load(*args, **kwargs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             return original(*args, **kwargs)
         finally:
             loading["seconds"] += time.perf_counter() - start
+            loading["cpu"] += time.process_time() - cpu_start
 
     load_module.load_document = timed_load  # ingest_paths imports it at call time
     con = connect(db)
     started = time.perf_counter()
+    main_cpu, workers_cpu = _own_and_children_cpu()
     report = ingest_paths(files, con, workers=workers)
     ingested_at = time.perf_counter()
+    main_after, workers_after = _own_and_children_cpu()
     if report.ingested:
         refresh_search_index(con)
     done = time.perf_counter()
+    index_cpu = _own_and_children_cpu()[0] - main_after
     con.close()
     load_module.load_document = original
     return {"pages": report.pages, "ingested": report.ingested, "skipped": report.skipped,
             "failed": report.failed, "ingest_seconds": ingested_at - started, "index_seconds": done - ingested_at,
-            "main_load_seconds": loading["seconds"], "seconds_override": done - started}
+            "main_load_seconds": loading["seconds"], "main_load_cpu": loading["cpu"],
+            "main_cpu": main_after - main_cpu, "workers_cpu": workers_after - workers_cpu, "index_cpu": index_cpu,
+            "seconds_override": done - started}
 
 
 def skipcheck(files: list[Path], db: Path) -> dict:
@@ -251,6 +261,11 @@ def skipcheck(files: list[Path], db: Path) -> dict:
                 if con.execute("SELECT 1 FROM documents WHERE doc_id = ?", [sha256_of(path)]).fetchone())
     con.close()
     return {"pages": 0, "known": known, "seconds_override": time.perf_counter() - started}
+
+
+def _own_and_children_cpu() -> tuple[float, float]:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def _cpu_seconds() -> float:
@@ -323,14 +338,19 @@ def print_breakdown(results: list[dict]) -> None:
     if stage and stage["pages"]:
         ms = {k: 1000 * v / stage["pages"] for k, v in stage["stage_seconds"].items()}
         total = sum(ms.values())
-        print(f"\nper page, one process (stages): extract {ms['extract']:.1f} ms, parse {ms['parse']:.1f} ms, "
-              f"load {ms['load']:.1f} ms = {total:.1f} ms/page ({1000 / total:.0f} pages/s per core); "
-              f"spaCy pipeline load {stage['nlp_load_seconds']:.1f} s (once per process)")
+        cpu = {k: 1000 * v / stage["pages"] for k, v in stage["stage_cpu_seconds"].items()}
+        print(f"\nper page, one process (stages), wall: extract {ms['extract']:.1f} ms, parse {ms['parse']:.1f} ms, "
+              f"load {ms['load']:.1f} ms = {total:.1f} ms/page; CPU: extract {cpu['extract']:.1f} ms, parse "
+              f"{cpu['parse']:.1f} ms, load {cpu['load']:.1f} ms = {sum(cpu.values()):.1f} ms/page; "
+              f"spaCy pipeline load {stage['nlp_load_seconds']:.1f} s wall (once per process)")
     for r in results:
-        if r["mode"] == "ingest":
-            print(f"ingest, {r['workers']} worker(s): ingest_paths {r['ingest_seconds']:.1f}s (main process in "
-                  f"load_document {r['main_load_seconds']:.1f}s = {r['main_load_seconds'] / r['ingest_seconds']:.0%}), "
-                  f"search index refresh {r['index_seconds']:.1f}s")
+        if r["mode"] == "ingest" and r["pages"]:
+            per = lambda seconds: 1000 * seconds / r["pages"]  # noqa: E731
+            print(f"ingest, {r['workers']} worker(s): ingest_paths {r['ingest_seconds']:.1f}s wall, of it the main process "
+                  f"in load_document {r['main_load_seconds']:.1f}s ({r['main_load_seconds'] / r['ingest_seconds']:.0%}); "
+                  f"CPU ms/page: main process {per(r['main_cpu']):.1f} (load_document {per(r['main_load_cpu']):.1f}), "
+                  f"workers {per(r['workers_cpu']):.1f}; search index refresh {r['index_seconds']:.1f}s wall, "
+                  f"{per(r['index_cpu']):.1f} CPU ms/page")
 
 
 def main() -> None:
