@@ -15,7 +15,6 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 from tqdm import tqdm
 
-from pipeline.ingest.preload import preload_worker_state
 from pipeline.model import ParsedDocument
 
 
@@ -176,7 +175,6 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
         for path, sha in todo:
             handle(process_file(str(path), sha, engine))
     else:
-        preload_worker_state()  # forked workers inherit the loaded stages and spaCy pipeline
         with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             pending: set[Future] = set()
             queue = iter(todo)
