@@ -14,10 +14,13 @@ import gc
 
 def preload_worker_state() -> None:
     """Import the stages a worker runs and load the spaCy pipeline in this process (idempotent)."""
-    import pipeline.extract  # noqa: F401  (engines, numpy, pypdfium2, pdfplumber)
-    import pipeline.parse.parser  # noqa: F401  (spaCy, rapidfuzz, dateparser, vocabulary)
-    from pipeline.parse.nlp import load_pipeline
+    try:
+        import pipeline.extract  # noqa: F401  (engines, numpy, pypdfium2, pdfplumber)
+        import pipeline.parse.parser  # noqa: F401  (spaCy, rapidfuzz, dateparser, vocabulary)
+        from pipeline.parse.nlp import load_pipeline
 
-    load_pipeline()
+        load_pipeline()
+    except Exception:  # noqa: BLE001  a missing or broken model is reported by each document, with its reason
+        return
     gc.collect()  # what is garbage now must not be frozen with the rest
     gc.freeze()
