@@ -375,6 +375,9 @@ class _Pool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
+            from pipeline.ingest.preload import preload_worker_state
+
+            preload_worker_state()  # loaded once here, inherited by every forked worker (and a restarted pool)
             self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
                                                 initargs=(os.getpid(), self.limits.memory_mb))
         return self.executor
