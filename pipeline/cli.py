@@ -161,6 +161,13 @@ def quality(db_path: Path, show_all: bool) -> None:
         detail = con.execute("""SELECT source_file, code, item_number, page, message FROM parse_warnings
                                 ORDER BY source_file, position""").fetchall()
         click.echo(format_table(["source_file", "code", "item", "page", "message"], detail, width=90))
+    from pipeline.warehouse.versions import replacements_of_last_run
+
+    replaced = replacements_of_last_run(con)
+    if replaced:
+        click.echo("\nreplacements and new versions in the last ingest run:")
+        click.echo(format_table(["kind", "meeting_id", "committee", "date", "file", "replaced", "what changed"],
+                                replaced, width=70))
     errors = con.execute("SELECT source_path, reason, detail FROM ingest_errors ORDER BY source_path").fetchall()
     if errors:
         click.echo("\ningest errors:")
@@ -171,15 +178,15 @@ def quality(db_path: Path, show_all: bool) -> None:
 @db_option
 def check(db_path: Path) -> None:
     """Check the warehouse's logical foreign keys; exit 1 when an orphan row exists."""
-    from pipeline.warehouse.integrity import orphan_counts
+    from pipeline.warehouse.integrity import check_warehouse
 
     con = connect(db_path, read_only=True)
-    problems = {name: n for name, n in orphan_counts(con).items() if n}
+    problems = {name: n for name, n in check_warehouse(con).items() if n}
     for name, count in problems.items():
-        click.echo(f"{name}: {count} orphan rows")
+        click.echo(f"{name}: {count}")
     if problems:
         raise SystemExit(1)
-    click.echo("ok: every key points at an existing row")
+    click.echo("ok: every key points at an existing row, versions agree, the search index is complete")
 
 
 @cli.command("build-model")

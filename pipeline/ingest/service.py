@@ -120,7 +120,9 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
     At most 2×workers files are in flight, so memory stays bounded however many files arrive.
     """
     from pipeline.warehouse.load import load_document
+    from pipeline.warehouse.versions import begin_batch
 
+    begin_batch(con)  # replacements this run makes are stamped with it (`minutes quality` lists them)
     report = IngestReport()
     workers = workers or os.cpu_count() or 1
     files = list(discover(paths))
