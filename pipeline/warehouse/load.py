@@ -206,8 +206,8 @@ def _merged_meeting(live: list, contents: dict[str, Meeting]) -> Meeting:
 
 def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, current_doc: str) -> str:
     """The meeting's id from its merged key fields, so the same sources give the same id in any order."""
-    if not (merged.committee and merged.meeting_date):
-        return mid
+    if not (merged.committee and merged.meeting_date and merged.start_time):
+        return mid  # only a more specific key (a start time learnt from another source) renames a meeting
     markers = [r[0] for r in con.execute("SELECT DISTINCT marker FROM document_versions WHERE meeting_id = ? AND "
                                          "status <> 'superseded' AND marker IS NOT NULL ORDER BY 1", [mid]).fetchall()]
     target = versions.key_id(merged.municipality, merged.committee, merged.meeting_date, merged.start_time,

@@ -101,6 +101,24 @@ def title_overlap(a: list[str], b: list[str]) -> float:
     return hits / len(short)
 
 
+# Items nearly every meeting has: they say nothing about which meeting a document describes.
+PROCEDURAL_TITLES = ("godkendelse af dagsorden", "godkendelse af referat", "meddelelse", "orientering",
+                     "eventuelt", "underskrift", "huskeliste", "spørgsmål", "lukket punkt", "punkter til næste møde")
+GENERIC_IN_MEETINGS = 2  # a title printed in this many other meetings is generic too
+
+
+def specific_titles(con: duckdb.DuckDBPyConnection, titles: list[str], exclude_meeting: str | None = None) -> list[str]:
+    """Item titles that identify a meeting: not procedural, not repeated across stored meetings."""
+    kept = [t for t in titles if not norm_name(t).startswith(PROCEDURAL_TITLES)]
+    if not kept:
+        return []
+    common = {r[0] for r in con.execute(
+        "SELECT lower(title) FROM agenda_items WHERE lower(title) IN (SELECT unnest(?::VARCHAR[])) "
+        "AND meeting_id IS DISTINCT FROM ? GROUP BY 1 HAVING count(DISTINCT meeting_id) >= ?",
+        [[t.lower() for t in kept], exclude_meeting, GENERIC_IN_MEETINGS]).fetchall()}
+    return [t for t in kept if t.lower() not in common]
+
+
 @dataclasses.dataclass
 class MeetingKey:
     """What decides meeting identity, for a new document or a stored meeting."""
@@ -134,7 +152,7 @@ def match_score(new: MeetingKey, old: MeetingKey) -> float | None:
     if new.start_time and old.start_time:
         if new.start_time == old.start_time:
             return 3.0 + overlap
-        if overlap >= RETIMED_CONTENT and min(len(new.titles), len(old.titles)) >= 3:
+        if overlap >= RETIMED_CONTENT and min(len(new.titles), len(old.titles)) >= 2:
             return 1.0 + overlap  # a re-published agenda with a moved start time
         return None
     if new.markers & old.markers:
@@ -153,7 +171,7 @@ def stored_key(con: duckdb.DuckDBPyConnection, mid: str) -> MeetingKey:
                                          "AND status <> 'superseded' AND marker IS NOT NULL", [mid]).fetchall()}
     titles = [r[0] for r in con.execute("SELECT title FROM agenda_items WHERE meeting_id = ? ORDER BY position",
                                         [mid]).fetchall()]
-    return MeetingKey(row[0], row[1], row[2], row[3], markers, titles)
+    return MeetingKey(row[0], row[1], row[2], row[3], markers, specific_titles(con, titles, mid))
 
 
 def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str) -> str:
@@ -162,6 +180,8 @@ def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str
         return stable_id("doc", doc_id)
     candidates = [r[0] for r in con.execute("SELECT meeting_id FROM meetings WHERE meeting_date = CAST(? AS DATE)",
                                             [key.meeting_date]).fetchall()]
+    if candidates:
+        key = dataclasses.replace(key, titles=specific_titles(con, key.titles))
     scored = [(score, mid) for mid in candidates if (score := match_score(key, stored_key(con, mid))) is not None]
     if scored:
         return max(scored)[1]
