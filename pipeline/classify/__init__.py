@@ -103,5 +103,8 @@ def classify_document(parsed: ParsedDocument) -> DocumentFacts:
         marker = "ekstraordinær"
     elif number:
         marker = f"nr {int(number.group(1))}"
+    supplement = bool(_SUPPLEMENT.search(head)) and doc_class.is_minutes
+    if supplement and not any(item.decision and item.decision.text for item in meeting.items):
+        doc_class = DocClass.DAGSORDEN  # a supplementary agenda, whatever title the parser read
     title = None if doc_class.is_minutes else document_title(parsed.extracted)
-    return DocumentFacts(doc_class, title, marker, bool(_SUPPLEMENT.search(head)) and doc_class.is_minutes)
+    return DocumentFacts(doc_class, title, marker, supplement)

@@ -95,6 +95,7 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
                                         for k, w in enumerate(meeting.warnings)])
     mid = None
     if facts.doc_class.is_minutes:
+        meeting.document_type = facts.doc_class.value  # the classifier knows supplementary agendas
         key = versions.MeetingKey(meeting.municipality, meeting.committee, meeting.meeting_date, meeting.start_time,
                                   {facts.marker} if facts.marker else set(), [i.title for i in meeting.items],
                                   facts.supplement)
