@@ -84,16 +84,20 @@ def version_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None:
 def export_json(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
     """Write <stem>.json per ingested minutes/agenda document; returns how many were written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    docs = con.execute("SELECT doc_id, source_file FROM documents ORDER BY source_file").fetchall()
-    written = 0
-    for doc_id, source_file in docs:
+    # PDFs first: when a portal's data has the PDF's stem, the PDF keeps <stem>.json, the other gets <stem>.<channel>.json
+    docs = con.execute("SELECT doc_id, source_file, coalesce(channel, 'pdf') FROM documents "
+                       "ORDER BY coalesce(channel, 'pdf') <> 'pdf', source_file").fetchall()
+    written: set[str] = set()
+    for doc_id, source_file, channel in docs:
         gold = document_as_gold(con, doc_id)
         if gold is None:  # not minutes: no meeting to export (its text is in document_pages)
             continue
-        target = out_dir / (Path(source_file).stem + ".json")
-        target.write_text(json.dumps(gold, ensure_ascii=False, indent=2), encoding="utf-8")
-        written += 1
-    return written
+        name = Path(source_file).stem + ".json"
+        if name in written:
+            name = f"{Path(source_file).stem}.{channel}.json"
+        (out_dir / name).write_text(json.dumps(gold, ensure_ascii=False, indent=2), encoding="utf-8")
+        written.add(name)
+    return len(written)
 
 
 def export_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> int:

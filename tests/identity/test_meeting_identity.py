@@ -14,6 +14,7 @@ import pytest
 from conftest import variant
 from pipeline.model import Decision
 from pipeline.warehouse.db import connect
+from pipeline.warehouse.export import export_json
 from pipeline.warehouse.integrity import orphan_counts, version_problems
 from pipeline.warehouse.load import load_document
 
@@ -177,6 +178,7 @@ def portal_copy(parsed, tag, **fields):
 def test_pdf_and_portal_data_are_one_meeting_in_either_order(tmp_path, greve_parsed, order):
     pdf = variant(greve_parsed[OEK], "p", start_time=None, end_time="09:10", location="Biblioteket")
     portal = portal_copy(greve_parsed[OEK], "j", start_time="07:45", end_time=None, location="Mødelokale 1")
+    portal.extracted.source_file = portal.meeting.source_file = "p.json"  # the portal's file for the same meeting
     results = {}
     for run in ("pdf_first", "portal_first"):
         con = connect(tmp_path / f"{run}.duckdb")
@@ -187,6 +189,10 @@ def test_pdf_and_portal_data_are_one_meeting_in_either_order(tmp_path, greve_par
                         con.execute("SELECT count(*) FROM agenda_items").fetchone()[0],
                         [r[0] for r in con.execute("SELECT kind FROM meeting_events").fetchall()])
         assert_consistent(con)
+        out = tmp_path / f"export-{run}"
+        assert export_json(con, out) == 2  # both sources exported: the PDF keeps its stem
+        assert sorted(p.name for p in out.iterdir()) == ["p.json", "p.portal_json.json"]
+        assert json.loads((out / "p.json").read_text(encoding="utf-8"))["location"] == "Biblioteket"
         con.close()
     rows, v, items, kinds = results[order]
     assert rows == results["pdf_first" if order == "portal_first" else "portal_first"][0]  # same row, same id
