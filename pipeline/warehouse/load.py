@@ -65,7 +65,7 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     try:
         to_settle = _store(con, parsed, facts, source_path, size_bytes)
         for mid in dict.fromkeys(m for m in to_settle if m):
-            settle_meeting(con, mid, doc_id)
+            settle_meeting(con, mid, doc_id, parsed.meeting)
         result = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
         con.execute("COMMIT")
     except Exception:
@@ -133,10 +133,16 @@ def _rank(row) -> tuple:
             first_seen, doc_id)
 
 
-def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str) -> None:
-    """Decide the meeting's current version after its versions changed, and rewrite its rows from it."""
-    live = con.execute("""SELECT doc_id, channel, document_type, supplement, first_seen, status, content, source_file
-                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""", [mid]).fetchall()
+def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_meeting: Meeting | None = None) -> None:
+    """Decide the meeting's current version after its versions changed, and rewrite its rows from it.
+
+    `new_meeting` is the parse of `new_doc` when it is at hand (saves reading it back from its JSON)."""
+    live = con.execute("""SELECT doc_id, channel, document_type, supplement, first_seen, status,
+                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file
+                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
+                       [new_doc if new_meeting is not None else None, mid]).fetchall()
+    known = {new_doc: new_meeting} if new_meeting is not None else {}
+    live = [r[:6] + (known.get(r[0]) or versions.meeting_from_json(r[6]),) + r[7:] for r in live]
     live = _supersede_older(con, mid, live, new_doc)
     previous = next((r for r in live if r[5] == "current"), None)
     if not live:
@@ -146,9 +152,11 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str) -> No
         return
     live.sort(key=_rank, reverse=True)
     current = live[0]
-    contents = {r[0]: versions.meeting_from_json(r[6]) for r in live}
-    con.execute("UPDATE document_versions SET status = CASE WHEN doc_id = ? THEN 'current' ELSE 'source' END "
-                "WHERE meeting_id = ? AND status <> 'superseded'", [current[0], mid])
+    contents = {r[0]: r[6] for r in live}
+    for row in live:
+        status = "current" if row is current else "source"
+        if row[5] != status:
+            con.execute("UPDATE document_versions SET status = ? WHERE doc_id = ?", [status, row[0]])
     if previous and previous[0] != current[0]:
         changes = versions.describe_changes(contents[previous[0]], contents[current[0]])
         kind = ("agenda_to_minutes" if previous[2] == "dagsorden" and current[2] == "referat"
@@ -162,7 +170,8 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str) -> No
                               f"kept as a source beside the current version: {versions.summarize(changes)}", changes)
     merged = _merged_meeting(live, contents)
     target = _rekey(con, mid, merged, current[0])
-    _delete_meeting_rows(con, mid)
+    if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone():
+        _delete_meeting_rows(con, target)  # a new meeting has no rows to delete (the common case)
     _write_meeting(con, target, current[0], merged, live, contents)
     link_meeting(con, target)
 
@@ -180,7 +189,7 @@ def _supersede_older(con: duckdb.DuckDBPyConnection, mid: str, live: list, new_d
         if winner is None or winner[0] == row[0] or row[3]:
             kept.append(row)
             continue
-        changes = versions.describe_changes(versions.meeting_from_json(row[6]), versions.meeting_from_json(winner[6]))
+        changes = versions.describe_changes(row[6], winner[6])
         con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), winner[0]])
         retire_document(con, row[0], winner[0], "new_version", versions.summarize(changes), changes)
     return kept
