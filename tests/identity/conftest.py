@@ -1,7 +1,6 @@
 """Fixtures for tests/identity: real Greve PDFs parsed once, and helpers to load and inspect a warehouse."""
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -22,14 +21,3 @@ def greve_parsed() -> dict:
         assert doc is not None, (reason, detail)
         parsed[stem] = doc
     return parsed
-
-
-def variant(parsed, tag: str, **meeting_fields):
-    """A copy of a real ParsedDocument as another file (its own sha256) with some meeting fields changed."""
-    other = copy.deepcopy(parsed)
-    other.extracted.sha256 = (tag * 64)[:64]
-    other.extracted.source_file = f"{tag}.pdf"
-    other.meeting.source_file = f"{tag}.pdf"
-    for name, value in meeting_fields.items():
-        setattr(other.meeting, name, value)
-    return other

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import variant
+from identity_support import variant
 from pipeline.classify import DocClass, classify_document
 from pipeline.extract import extract_document
 from pipeline.ingest.service import ingest_paths
@@ -14,7 +14,7 @@ from pipeline.parse.parser import parse_document
 from pipeline.warehouse.db import connect
 from pipeline.warehouse.export import export_json
 from pipeline.warehouse.integrity import orphan_counts, version_problems
-from typeset import minutes_lines, typeset
+from identity_typeset import minutes_lines, typeset
 
 NOTAT = [("Notat", 0, "bold", 16), ("Til: Byrådet", 0.04, "normal", 10), ("Dato: 3. september 2025", 0.02, "normal", 10),
          ("1. Status på klimatilpasning", 0.05, "bold", 12), ("Der er etableret to regnvandsbassiner.", 0.03, "normal", 10),

@@ -14,7 +14,7 @@ from pipeline.search.index import rebuild_index
 from pipeline.warehouse.db import connect
 from pipeline.warehouse.documents import search_documents
 from pipeline.warehouse.integrity import check_warehouse
-from typeset import KOMMISSORIUM_TITLE, kommissorium_lines, minutes_lines, typeset
+from identity_typeset import KOMMISSORIUM_TITLE, kommissorium_lines, minutes_lines, typeset
 
 FIRST = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
          (2, "Budget 2026-2029, 1. behandling", "Oversendt til 2. behandling.", [])]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import variant
+from identity_support import variant
 from pipeline.model import Decision
 from pipeline.warehouse.db import connect
 from pipeline.warehouse.export import export_json
