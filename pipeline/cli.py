@@ -177,7 +177,7 @@ def quality(db_path: Path, show_all: bool) -> None:
 @cli.command()
 @db_option
 def check(db_path: Path) -> None:
-    """Check the warehouse's logical foreign keys; exit 1 when an orphan row exists."""
+    """Check logical foreign keys, document versions and search-index completeness; exit 1 on any problem."""
     from pipeline.warehouse.integrity import check_warehouse
 
     con = connect(db_path, read_only=True)
