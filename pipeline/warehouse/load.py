@@ -19,6 +19,7 @@ from pipeline.warehouse.documents import link_document, link_meeting, store_page
 from pipeline.warehouse.versions import stable_id
 
 _CHILD_TABLES_BY_ITEM = ("item_sections", "decisions", "decision_notes", "attachments", "document_links")
+FILE_WARNINGS = ("no_text_layer",)
 _MEETING_TABLES = ("attendance", "meeting_substitutes", "meeting_members", "meeting_absences", "agenda_items", "meetings")
 
 
@@ -86,13 +87,15 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
     con.execute("DELETE FROM document_versions WHERE doc_id = ?", [doc_id])
     con.execute("DELETE FROM superseded_documents WHERE doc_id = ?", [doc_id])
     con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
-    status = "parsed_with_warnings" if meeting.warnings else "parsed"
+    # a non-minutes document keeps only warnings about the file (a meeting parse's warnings do not apply to it)
+    warnings = [w for w in meeting.warnings if facts.doc_class.is_minutes or w.code in FILE_WARNINGS]
+    status = "parsed_with_warnings" if warnings else "parsed"
     con.execute("INSERT INTO documents (doc_id, source_file, source_path, size_bytes, pages, pages_without_text, "
                 "engine, status, ingested_at, doc_class, channel, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc_id, doc.source_file, source_path, size_bytes, len(doc.pages), doc.pages_without_text,
                  doc.engine, status, now, facts.doc_class.value, parsed.source_kind, facts.title])
     insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
-                                        for k, w in enumerate(meeting.warnings)])
+                                        for k, w in enumerate(warnings)])
     mid = None
     if facts.doc_class.is_minutes:
         meeting.document_type = facts.doc_class.value  # the classifier knows supplementary agendas

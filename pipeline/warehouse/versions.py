@@ -182,9 +182,16 @@ def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str
                                             [key.meeting_date]).fetchall()]
     if candidates:
         key = dataclasses.replace(key, titles=specific_titles(con, key.titles))
-    scored = [(score, mid) for mid in candidates if (score := match_score(key, stored_key(con, mid))) is not None]
+    scored = sorted(((score, mid) for mid in candidates if (score := match_score(key, stored_key(con, mid))) is not None),
+                    reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        # two stored meetings fit equally well: joining either could replace the wrong one's minutes
+        record_event(con, "ambiguous_identity", None, doc_id, None,
+                     f"fits {len([s for s in scored if s[0] == scored[0][0]])} meetings of the same day equally well; "
+                     "stored as a meeting of its own")
+        return stable_id(key_id(key.municipality, key.committee, key.meeting_date, key.start_time, None), "doc", doc_id)
     if scored:
-        return max(scored)[1]
+        return scored[0][1]
     mid = key_id(key.municipality, key.committee, key.meeting_date, key.start_time, min(key.markers, default=None))
     taken = con.execute("SELECT 1 FROM meetings WHERE meeting_id = ? UNION SELECT 1 FROM document_versions "
                         "WHERE meeting_id = ? AND status <> 'superseded'", [mid, mid]).fetchone()

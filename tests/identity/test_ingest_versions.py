@@ -62,6 +62,8 @@ def test_same_day_meetings_attachment_and_corrected_version(tmp_path, pdfs):
     assert con.execute("SELECT count(*) FROM meetings").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM agenda_items").fetchone()[0] == 0
     assert "stormflod" in con.execute("SELECT string_agg(text, ' ') FROM document_pages").fetchone()[0]
+    # a meeting parse's warnings (no committee, no items, ...) do not apply to it
+    assert con.execute("SELECT count(*) FROM parse_warnings").fetchone()[0] == 0
 
     shutil.copy(pdfs["first"], raw / "byraad-1715.pdf")
     shutil.copy(pdfs["second"], raw / "byraad.pdf")

@@ -218,3 +218,21 @@ def test_reloading_the_same_bytes_changes_nothing(con, greve_parsed):
     assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables} == before
     assert [r[0] for r in con.execute("SELECT meeting_id FROM meetings ORDER BY 1").fetchall()] == ids
     assert_consistent(con)
+
+
+def test_a_file_that_fits_two_meetings_equally_is_not_merged_into_either(con, greve_parsed):
+    from pipeline.warehouse.versions import replacements_of_last_run
+
+    first, second = greve_parsed[OEK], second_meeting(greve_parsed)
+    load(con, first)
+    load(con, second)
+    before = con.execute("SELECT meeting_id, doc_id FROM meetings ORDER BY 1").fetchall()
+    vague = variant(first, "g", start_time=None)
+    vague.meeting.items = vague.meeting.items[:1]  # 'Godkendelse af dagsorden' only: fits both meetings
+    load(con, vague)
+    assert con.execute("SELECT meeting_id, doc_id FROM meetings WHERE doc_id <> ? ORDER BY 1",
+                       [vague.extracted.sha256]).fetchall() == before
+    assert con.execute("SELECT count(*) FROM superseded_documents").fetchone()[0] == 0
+    (kind, *_rest, summary), = replacements_of_last_run(con)
+    assert kind == "ambiguous_identity" and "2 meetings" in summary
+    assert_consistent(con)
