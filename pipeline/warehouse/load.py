@@ -109,7 +109,10 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
         to_settle.append(mid)
     else:
         store_pages(con, doc_id, doc)
-        link_document(con, doc_id, facts.title)
+        links = link_document(con, doc_id, facts.title)
+        versions.record_event(con, "not_minutes", None, doc_id, None,
+                              f"stored as {facts.doc_class.value} '{facts.title or doc.source_file}', no meeting; "
+                              f"linked to {links} agenda item(s)")
     same_path = [r[0] for r in con.execute("SELECT doc_id FROM documents WHERE source_path = ? AND doc_id <> ?",
                                            [source_path, doc_id]).fetchall()]
     for old in same_path:

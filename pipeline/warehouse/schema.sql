@@ -182,7 +182,7 @@ CREATE TABLE IF NOT EXISTS document_versions (
 CREATE TABLE IF NOT EXISTS meeting_events (
     batch_id         INTEGER NOT NULL,           -- ingest_batches.batch_id (0 outside an ingest run)
     occurred_at      TIMESTAMP NOT NULL,
-    kind             VARCHAR NOT NULL,           -- new_version | agenda_to_minutes | channel_preferred | current_changed | source_added | replaced_at_path | meeting_removed | ambiguous_identity
+    kind             VARCHAR NOT NULL,           -- new_version | agenda_to_minutes | channel_preferred | current_changed | source_added | replaced_at_path | meeting_removed | ambiguous_identity | not_minutes
     meeting_id       VARCHAR,
     doc_id           VARCHAR,                    -- the file that caused it
     replaced_doc_id  VARCHAR,                    -- the file it replaced (as current or for good)

@@ -266,11 +266,12 @@ def replacements_of_last_run(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Every event of the latest ingest batch: (kind, meeting, committee, date, new file, replaced file, summary)."""
     return con.execute("""
         SELECT e.kind, e.meeting_id, m.committee, m.meeting_date,
-               coalesce(n.source_file, e.doc_id) AS file,
+               coalesce(n.source_file, d.source_file, e.doc_id) AS file,
                coalesce(o.source_file, e.replaced_doc_id) AS replaced, e.summary
         FROM meeting_events e
         LEFT JOIN meetings m USING (meeting_id)
         LEFT JOIN document_versions n ON n.doc_id = e.doc_id
+        LEFT JOIN documents d ON d.doc_id = e.doc_id
         LEFT JOIN document_versions o ON o.doc_id = e.replaced_doc_id
         WHERE e.batch_id = (SELECT coalesce(max(batch_id), 0) FROM ingest_batches)
         ORDER BY e.occurred_at, e.kind""").fetchall()

@@ -64,6 +64,7 @@ def test_same_day_meetings_attachment_and_corrected_version(tmp_path, pdfs):
     assert "stormflod" in con.execute("SELECT string_agg(text, ' ') FROM document_pages").fetchone()[0]
     # a meeting parse's warnings (no committee, no items, ...) do not apply to it
     assert con.execute("SELECT count(*) FROM parse_warnings").fetchone()[0] == 0
+    assert con.execute("SELECT kind FROM meeting_events").fetchall() == [("not_minutes",)]  # listed by `quality`
 
     shutil.copy(pdfs["first"], raw / "byraad-1715.pdf")
     shutil.copy(pdfs["second"], raw / "byraad.pdf")
