@@ -12,7 +12,7 @@ import json
 import duckdb
 from rapidfuzz import fuzz, process
 
-from pipeline.classify import DocClass, DocumentFacts, classify_document
+from pipeline.classify import DocumentFacts, classify_document
 from pipeline.model import Item, Meeting, ParsedDocument
 from pipeline.warehouse import versions
 from pipeline.warehouse.documents import link_document, link_meeting, store_pages
