@@ -127,6 +127,7 @@ def _replace_at_path(con: duckdb.DuckDBPyConnection, old: str, new: str, meeting
                if old_version and old_version[0] == mid else {})
     if old_version and old_version[0] == mid:
         summary = "a new version at the same path: " + versions.summarize(changes)
+        con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), new])
     else:
         summary = "another document arrived at the same path"
     return retire_document(con, old, new, "replaced_at_path", summary, changes)

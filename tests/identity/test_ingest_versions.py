@@ -100,6 +100,8 @@ def test_same_day_meetings_attachment_and_corrected_version(tmp_path, pdfs):
     assert con.execute("SELECT d.text FROM decisions d JOIN agenda_items i USING (item_id) "
                        "WHERE i.number = 2 AND i.source_file = 'byraad.pdf'").fetchone()[0].startswith("Godkendt med")
     assert con.execute("SELECT status FROM document_versions WHERE doc_id = ?", [old_sha]).fetchone() == ("superseded",)
+    assert con.execute("SELECT json_extract(changes, '$.decisions_changed') FROM document_versions "
+                       "WHERE status = 'current' AND source_file = 'byraad.pdf'").fetchone()[0] == "[2]"
     assert after["document_links"] == 1  # the link follows the new version of the item
     assert_clean(con)
     con.close()
