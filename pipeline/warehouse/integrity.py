@@ -69,32 +69,40 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             [name]).fetchone()[0])
 
 
-def search_index_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """The search index (pipeline.search.index) covers every loaded item and non-minutes document, and nothing else."""
+def item_index_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The item search index (pipeline.search.index) covers every loaded agenda item, and nothing else."""
     from pipeline.search.index import index_exists
 
-    items = con.execute("SELECT count(*) FROM agenda_items").fetchone()[0]
-    documents = con.execute("SELECT count(*) FROM documents WHERE doc_class NOT IN ('referat', 'dagsorden')").fetchone()[0]
-    problems = {}
     if not index_exists(con):
-        problems["search index missing (items not searchable)"] = items
-    else:
-        problems["items missing from the search index"] = con.execute(
+        return {"search index missing (items not searchable)": con.execute("SELECT count(*) FROM agenda_items").fetchone()[0]}
+    return {
+        "items missing from the search index": con.execute(
             "SELECT count(*) FROM agenda_items i WHERE NOT EXISTS (SELECT 1 FROM search_items s WHERE s.item_id = i.item_id)"
-        ).fetchone()[0]
-        problems["search index rows of items no longer loaded"] = con.execute(
+        ).fetchone()[0],
+        "search index rows of items no longer loaded": con.execute(
             "SELECT count(*) FROM search_items s WHERE NOT EXISTS (SELECT 1 FROM agenda_items i WHERE i.item_id = s.item_id)"
-        ).fetchone()[0]
+        ).fetchone()[0],
+    }
+
+
+def document_index_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """`search_documents` covers every stored non-minutes document, and nothing else."""
+    documents = con.execute("SELECT count(*) FROM documents WHERE doc_class NOT IN ('referat', 'dagsorden')").fetchone()[0]
     if not _table_exists(con, "search_documents"):
-        problems["documents missing from the search index"] = documents
-    else:
-        problems["documents missing from the search index"] = con.execute(
+        return {"documents missing from the search index": documents}
+    return {
+        "documents missing from the search index": con.execute(
             "SELECT count(*) FROM documents d WHERE d.doc_class NOT IN ('referat', 'dagsorden') AND NOT EXISTS "
-            "(SELECT 1 FROM search_documents s WHERE s.doc_id = d.doc_id)").fetchone()[0]
-        problems["search index rows of documents no longer loaded"] = con.execute(
+            "(SELECT 1 FROM search_documents s WHERE s.doc_id = d.doc_id)").fetchone()[0],
+        "search index rows of documents no longer loaded": con.execute(
             "SELECT count(*) FROM search_documents s WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = s.doc_id)"
-        ).fetchone()[0]
-    return problems
+        ).fetchone()[0],
+    }
+
+
+def search_index_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The search index covers every loaded item and non-minutes document, and nothing else."""
+    return {**item_index_problems(con), **document_index_problems(con)}
 
 
 def check_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
