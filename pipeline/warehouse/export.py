@@ -75,7 +75,7 @@ def version_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None:
     meeting = meeting_from_json(row[1])
     gold = meeting.as_gold()
     for item, parsed in zip(gold["items"], meeting.items):
-        item["deviates_from_recommendation"] = bool(parsed.decision and parsed.decision.deviates_from_recommendation)
+        item["deviates_from_recommendation"] = parsed.decision.deviates_from_recommendation if parsed.decision else None
         item["item_id"] = None
     gold.update(meeting_id=row[0], doc_id=doc_id)
     return gold
