@@ -197,16 +197,18 @@ def test_cli_check_and_stats(warehouse, tmp_path):
     from pipeline.search.index import rebuild_index
 
     runner = CliRunner()
-    indexed = copy_db(warehouse, tmp_path)
+    indexed, broken = copy_db(warehouse, tmp_path), tmp_path / "broken.duckdb"
     con = connect(indexed)
     rebuild_index(con)
     con.close()
+    shutil.copy(indexed, broken)
+    con = connect(broken)
+    con.execute("DELETE FROM search_items WHERE sid = (SELECT min(sid) FROM search_items)")  # an item not searchable
+    con.close()
     result = runner.invoke(cli, ["check", "--db", str(indexed)])
     assert result.exit_code == 0 and "ok" in result.output, result.output
-    # the fixture warehouse itself was loaded without building the search index: check says so
-    result = runner.invoke(cli, ["check", "--db", str(warehouse["db"])])
-    assert result.exit_code == 1
-    assert f"search index missing (items not searchable): {warehouse['counts']['agenda_items']}" in result.output
+    result = runner.invoke(cli, ["check", "--db", str(broken)])
+    assert result.exit_code == 1, result.output
     result = runner.invoke(cli, ["stats", "--db", str(warehouse["db"])])
     assert result.exit_code == 0
     assert f"agenda_items     {warehouse['counts']['agenda_items']:>8}" in result.output
