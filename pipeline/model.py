@@ -200,3 +200,6 @@ class ParsedDocument:
 
     extracted: ExtractedDocument
     meeting: Meeting
+    # Channel the document came through: 'pdf' (a published file) or 'portal_json' (a meeting portal's
+    # structured data). Both channels of one meeting load into one meeting row; the structured one wins.
+    source_kind: str = "pdf"

