@@ -79,7 +79,6 @@ def test_pdf_and_json_of_one_meeting_are_one_meeting(tmp_path, order):
     assert con.execute("SELECT count(*) FROM agenda_items").fetchone()[0] == 3
 
 
-@pytest.mark.xfail(strict=False, reason="needs issue 10a channel identity")
 @pytest.mark.parametrize("order", [("pdf", "json"), ("json", "pdf")])
 def test_both_channels_recorded_and_the_structured_source_wins(tmp_path, order):
     con = _ingest_pair(tmp_path, order)
