@@ -17,11 +17,11 @@ def cli() -> None:
     """Mine Danish municipal meeting minutes (referater/dagsordener) into a DuckDB warehouse."""
 
 
-def refresh_search_index(con) -> None:
-    """Rebuild the full-text index after the warehouse changed (the index does not follow table changes)."""
-    from pipeline.search.index import rebuild_index
+def refresh_search_index(con, doc_ids=None) -> None:
+    """Bring the search index up to date after the warehouse changed: only new/replaced documents' items."""
+    from pipeline.search.index import update_index
 
-    rebuild_index(con)
+    update_index(con, doc_ids)
 
 
 def print_ingest_summary(report, con) -> None:
@@ -57,8 +57,10 @@ def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: 
 
     con = connect(db_path)
     report = ingest_paths(paths, con, workers=workers, progress=progress and sys.stderr.isatty(), engine=engine)
-    if report.ingested:
-        refresh_search_index(con)
+    from pipeline.search.index import index_is_complete
+
+    if report.ingested or not index_is_complete(con):
+        refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
     print_ingest_summary(report, con)
     con.close()
     if report.found and report.ingested == 0 and report.skipped == 0:

@@ -66,13 +66,17 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
 
     Example: minutes search "frivilligfest" --municipality Gentofte --from 2020-01-01 --format json
     """
-    from pipeline.search.engine import Filters, search as run_search
+    from pipeline.search.engine import Filters, QueryError, search as run_search
 
     con = _open(db_path, rebuild=rebuild_index)
     filters = Filters(municipality=municipality, committee=committee,
                       date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
                       case_prefix=case_prefix, outcome=outcome, document_type=document_type)
-    result = run_search(con, query, filters, limit=limit, offset=offset, sort=sort, mode="plain" if plain else "danish")
+    try:
+        result = run_search(con, query, filters, limit=limit, offset=offset, sort=sort,
+                            mode="plain" if plain else "danish", facets=(fmt == "table"))
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
     rows = [h.to_dict() for h in result.hits]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -85,7 +89,14 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
     else:
         if result.corrected_query:
             click.echo(f"søgte i stedet efter: {result.corrected_query}")
-        click.echo(f"{'at least ' if not result.total_is_exact else ''}{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        if result.also_searched:
+            click.echo(f"søgte også efter: {', '.join(result.also_searched)}")
+        if result.suggestion:
+            click.echo(f"mente du: {result.suggestion}?")
+        click.echo(f"{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        if result.total:
+            for name, counts in result.facets.items():
+                click.echo(f"  {name}: " + ", ".join(f"{value} ({n})" for value, n in counts[:8]))
         for i, hit in enumerate(result.hits, start=offset + 1):
             date = hit.meeting_date.isoformat() if hit.meeting_date else "?"
             click.echo(f"\n{i:>3}. {click.style(hit.title, bold=True)}  [{hit.score:.2f}]")
@@ -94,7 +105,7 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
             snippet = "".join(click.style(t, bold=True, underline=True) if h else t for t, h in hit.snippet_segments)
             if snippet:
                 click.echo(f"     {snippet}")
-            click.echo(f"     {hit.source_file} p. {hit.first_page}")
+            click.echo(f"     {hit.source_file} p. {hit.cited_page}")
     con.close()
 
 
@@ -111,8 +122,7 @@ def serve(db_path, host, port, pdf_dirs):
     """
     from pipeline.web.server import make_server
 
-    con = _open(db_path)
-    server = make_server(con, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs))
     click.echo(f"serving {db_path} on http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")
     try:
         server.serve_forever()

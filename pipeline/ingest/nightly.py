@@ -266,11 +266,11 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
         if inputs:
             log(f"ingesting: {len(inputs)} inputs ({len(owner)} downloaded files, {len(folders)} folders)")
             report = ingest_paths(inputs, con, workers=workers, progress=progress, on_outcome=on_outcome)
-            if report.ingested:
-                from pipeline.search.index import rebuild_index
+            from pipeline.search.index import index_is_complete, update_index
 
-                log("refreshing the search index")
-                rebuild_index(con)
+            if report.ingested or not index_is_complete(con):
+                log("updating the search index")
+                update_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
         for sr in runs:
             sr.ended_at = now()
             _save_source(con, run_id, sr)
