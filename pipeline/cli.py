@@ -61,6 +61,10 @@ def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: 
 
     if report.ingested or not index_is_complete(con):
         refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
+    from pipeline.warehouse.snapshot import publish_snapshot, snapshot_path
+
+    if report.ingested or not snapshot_path(db_path).exists():
+        publish_snapshot(con, db_path)  # the read-only copy `minutes serve` reads while ingests write
     print_ingest_summary(report, con)
     con.close()
     if report.found and report.ingested == 0 and report.skipped == 0:

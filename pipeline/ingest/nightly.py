@@ -291,4 +291,10 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                          sum(sr.failed for sr in runs), message, run_id])
         except duckdb.Error:
             pass
+    from pipeline.warehouse.snapshot import publish_snapshot
+
+    try:  # the read-only copy `minutes serve` reads while the next run writes
+        publish_snapshot(con)
+    except (OSError, duckdb.Error) as exc:
+        log(f"read-only snapshot not published: {exc}")
     return RunSummary(run_id, status, runs, message)

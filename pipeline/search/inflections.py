@@ -44,10 +44,26 @@ def ensure_fts(con) -> None:
         load_fts(con)
 
 
+# Snowball also strips derivational suffixes (tryg-hed, godkend-else, fremtid-ig); a word that carries one is
+# another word than its stem ("tryghed" is not a form of "tryg"), so the suffix stays part of the key.
+DERIVATIONAL = ("hed", "elig", "lig", "els", "ig")
+
+
+def inflection_key(word: str, stem: str) -> str:
+    """The Snowball stem, plus the derivational suffix the stemmer removed, if any ("tryghed" -> "tryg+hed",
+    "trygt" -> "tryg"): two words with the same key are inflected forms of one word."""
+    rest = word[len(stem):] if word.startswith(stem) else ""
+    for suffix in DERIVATIONAL:
+        if rest.startswith(suffix):
+            return f"{stem}+{suffix}"
+    return stem
+
+
 def stems(con, words: list[str]) -> dict[str, str]:
-    """Snowball (danish) stem of each word, computed by DuckDB's FTS extension (the index uses the same)."""
+    """Inflection key of each word (Snowball 'danish' stem computed by DuckDB's FTS extension, see
+    `inflection_key`); the index and the query side use the same function."""
     if not words:
         return {}
     ensure_fts(con)
     rows = con.execute("SELECT w, stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)", [list(words)]).fetchall()
-    return dict(rows)
+    return {w: inflection_key(w, st) for w, st in rows}

@@ -145,6 +145,10 @@ class _Vocab:
         return math.log(1 + self.n_items / max(1, df))
 
 
+INFLECTION_ENDINGS = frozenset({"", "e", "en", "et", "er", "erne", "ene", "ens", "ets", "ernes", "es", "s", "n", "r",
+                                "t", "ne", "te", "de", "ede", "ende"})
+
+
 def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
     """(wid -> weight, surface words) for a word's inflected forms and the compounds it is a constituent of."""
     if len(word) > MAX_WORD:
@@ -154,14 +158,17 @@ def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
         return {r[0]: vocab.idf(r[2]) for r in rows}, {r[1] for r in rows}
     stem = vocab.stems([word])[word]
     own = vocab.con.execute("SELECT lemma FROM search_vocab WHERE word = ?", [word]).fetchone()
+    lemma = own[0] if own and own[0] else None
     stems = {stem}
-    if own and own[0]:
+    if lemma:
         stems |= {r[0] for r in vocab.con.execute("SELECT DISTINCT stem FROM search_vocab WHERE lemma = ?",
-                                                  [own[0]]).fetchall()}
+                                                  [lemma]).fetchall()}
     stem_list = sorted(stems)
-    if len(word) >= MIN_CONSTITUENT and len(stem) >= 3:
+    constituents = len(word) >= MIN_CONSTITUENT and len(stem) >= 3
+    if constituents:
         rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[])) OR list_has_any(parts, ?::VARCHAR[])",
                           [stem_list, stem_list])
+        rows += _prefix_compounds(vocab, {word, lemma} - {None}, {r[1] for r in rows})
     else:
         rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[]))", [stem_list])
     weights = {}
@@ -169,6 +176,34 @@ def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
         factor = 1.0 if surface == word else 0.9 if st in stems else 0.7
         weights[wid] = factor * vocab.idf(df)
     return weights, {r[1] for r in rows}
+
+
+def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tuple]:
+    """Corpus words that begin with the word (or its base form) followed by an inflection ending, or by a
+    linking s/e and another corpus word: "affaldsdag", "hundigevej", "jobcentret" (center -> centr-)."""
+    prefixes = set()
+    for base in bases:
+        if len(base) >= MIN_CONSTITUENT:
+            prefixes.add(base)
+            if base.endswith(("er", "el")):  # Danish drops the e before an ending: center -> centret
+                prefixes.add(base[:-2] + base[-1])
+    if not prefixes:
+        return []
+    rows = vocab.rows(" OR ".join("starts_with(word, ?)" for _ in prefixes), sorted(prefixes))
+    candidates = []
+    for row in rows:
+        if row[1] in seen:
+            continue
+        rests = [row[1][len(p):] for p in prefixes if row[1].startswith(p)]
+        candidates.append((row, rests))
+    tails = {r[k:] for _, rests in candidates for r in rests for k in (0, 1) if len(r) - k >= 3}
+    known = {r[0] for r in vocab.con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
+                                             [sorted(tails)]).fetchall()} if tails else set()
+    out = []
+    for row, rests in candidates:
+        if any(r in INFLECTION_ENDINGS or r in known or (r[:1] in ("s", "e") and r[1:] in known) for r in rests):
+            out.append(row)
+    return out
 
 
 def _folded(vocab: _Vocab, word: str) -> str | None:
