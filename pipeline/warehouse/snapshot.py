@@ -112,8 +112,23 @@ class SnapshotWatcher:
         import duckdb
 
         identity = self._file_identity()
-        con = duckdb.connect(str(self.path), read_only=True)
-        self._state = (con, self.on_open(con))
+        # DuckDB caches open databases by path within a process, so a connect() to the same path would return
+        # the old file: open this version under a name of its own (a hard link, removed once open).
+        link = self.path.with_name(f".{self.path.name}.{identity[0]}.{identity[1]}.open")
+        try:
+            if link.exists():
+                link.unlink()
+            os.link(self.path, link)
+            target = link
+        except OSError:
+            target = self.path
+        try:
+            con = duckdb.connect(str(target), read_only=True)
+            state = (con, self.on_open(con))
+        finally:
+            if target != self.path:
+                link.unlink(missing_ok=True)
+        self._state = state
         self._identity = identity
 
     def current(self):

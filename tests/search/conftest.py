@@ -42,6 +42,10 @@ def write_hostile_pdf(path: Path) -> None:
             pdf.savefig(fig)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test that takes tens of seconds (still run in CI)")
+
+
 @pytest.fixture(scope="session")
 def search_db(tmp_path_factory) -> Path:
     """Warehouse path (ingested + indexed). Read-only use only."""
