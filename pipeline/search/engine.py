@@ -134,6 +134,14 @@ def _term_sql(term: Term) -> tuple[str, list]:
             [wids, [term.weights[w] for w in wids]])
 
 
+def phrase_pattern(phrase: str) -> str:
+    """A case-insensitive RE2 pattern for the phrase with any whitespace between its words (escaped: the
+    phrase is user text; RE2 runs in linear time)."""
+    import re
+
+    return "(?i)" + r"\s+".join(re.escape(w) for w in phrase.split())
+
+
 def _group_sql(terms: list[Term]) -> tuple[str, list]:
     """Items matching every term of one AND group, with summed scores."""
     matchers = [t for t in terms if t.kind != "phrase"]
@@ -150,15 +158,15 @@ def _group_sql(terms: list[Term]) -> tuple[str, list]:
     else:
         sql = "SELECT sid, 0.0 AS score FROM search_items"
     if phrases:
-        # the phrase itself, in the item's title + text with whitespace normalised (page breaks included)
-        checks = " AND ".join("contains(ft.t, ?)" for _ in phrases)
-        sql = f"""SELECT c.sid, c.score FROM ({sql}) c JOIN (
-                    SELECT si.sid, regexp_replace(lower(si.title || ' ' || coalesce(string_agg(pg.text, ' ' ORDER BY pg.page), '')),
-                                                  '\\s+', ' ', 'g') AS t
-                    FROM search_items si LEFT JOIN search_pages pg USING (sid)
-                    WHERE si.sid IN (SELECT sid FROM ({sql}) c2) GROUP BY si.sid, si.title) ft USING (sid)
-                  WHERE {checks}"""
-        params = params + params + phrases
+        # the phrase itself, on one page of the item's text or in its title (a phrase split by a page break
+        # is not found); only the candidates that contain every word of it are read
+        checks = " AND ".join(
+            "c.sid IN (SELECT pg.sid FROM search_pages pg WHERE pg.sid IN (SELECT sid FROM cand) "
+            "AND regexp_matches(pg.text, ?) "
+            "UNION SELECT si.sid FROM search_items si WHERE si.sid IN (SELECT sid FROM cand) "
+            "AND regexp_matches(si.title, ?))" for _ in phrases)
+        sql = f"WITH cand AS ({sql}) SELECT c.sid, c.score FROM cand c WHERE {checks}"
+        params = params + [p for phrase in phrases for p in (phrase_pattern(phrase),) * 2]
     return sql, params
 
 
