@@ -38,10 +38,19 @@ def _open(db_path: Path, rebuild: bool = False):
         writer = connect(db_path)
         rebuild_index(writer)
         writer.close()
+    import duckdb
+
+    from pipeline.warehouse.snapshot import snapshot_path
+
     try:
         con = connect(db_path, read_only=True)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc))
+    except duckdb.IOException:  # an ingest is writing: read the last published snapshot instead
+        if not snapshot_path(db_path).exists():
+            raise click.ClickException(f"{db_path} is being written by another process and has no snapshot yet")
+        click.echo(f"(the warehouse is being written; searching its last snapshot)", err=True)
+        con = connect(snapshot_path(db_path), read_only=True)
     if not index_exists(con):
         raise click.ClickException(f"{db_path} has no search index; run `minutes search --rebuild-index ...` once "
                                    "(new ingests rebuild it automatically)")
@@ -116,13 +125,21 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
 @click.option("--pdf-dir", "pdf_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra folders to look for source PDFs in when documents.source_path has moved (repeatable).")
 def serve(db_path, host, port, pdf_dirs):
-    """Serve a small search web site (read-only) over the warehouse.
+    """Serve a small search web site (read-only) over the warehouse's published snapshot.
+
+    The site reads `<db>.snapshot.duckdb` (made now if missing; ingest and nightly publish a new one after each
+    run and the site switches to it), so ingests can write the warehouse while the site keeps answering.
 
     Example: minutes serve --port 8765 --pdf-dir data/raw  (then open http://127.0.0.1:8765/)
     """
     from pipeline.web.server import make_server
 
-    server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    import duckdb
+
+    try:  # serves the read-only snapshot beside the warehouse, so ingest/nightly can write meanwhile
+        server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    except (FileNotFoundError, RuntimeError, duckdb.Error, OSError) as exc:
+        raise click.ClickException(f"cannot serve {db_path}: {exc}")
     click.echo(f"serving {db_path} on http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -11,6 +11,7 @@ matching word (weight x idf x impact, title and decision weigh more), summed ove
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import asdict, dataclass, field
 
 from pipeline.search.query import QueryError, QueryPlan, Term, analyse
@@ -160,12 +161,13 @@ def _group_sql(terms: list[Term]) -> tuple[str, list]:
     if phrases:
         # the phrase itself, on one page of the item's text or in its title (a phrase split by a page break
         # is not found); only the candidates that contain every word of it are read
+        # CASE over both sides keeps the regex above the join: only candidates' pages are read
         checks = " AND ".join(
-            "c.sid IN (SELECT pg.sid FROM search_pages pg WHERE pg.sid IN (SELECT sid FROM cand) "
-            "AND regexp_matches(pg.text, ?) "
-            "UNION SELECT si.sid FROM search_items si WHERE si.sid IN (SELECT sid FROM cand) "
-            "AND regexp_matches(si.title, ?))" for _ in phrases)
-        sql = f"WITH cand AS ({sql}) SELECT c.sid, c.score FROM cand c WHERE {checks}"
+            "c.sid IN (SELECT pg.sid FROM search_pages pg JOIN cand k USING (sid) "
+            "WHERE regexp_matches(CASE WHEN k.sid IS NOT NULL THEN pg.text END, ?) "
+            "UNION SELECT si.sid FROM search_items si JOIN cand k USING (sid) "
+            "WHERE regexp_matches(CASE WHEN k.sid IS NOT NULL THEN si.title END, ?))" for _ in phrases)
+        sql = f"WITH cand AS MATERIALIZED ({sql}) SELECT c.sid, c.score FROM cand c WHERE {checks}"
         params = params + [p for phrase in phrases for p in (phrase_pattern(phrase),) * 2]
     return sql, params
 
@@ -204,44 +206,77 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     if not (0 <= offset <= MAX_OFFSET) or not (1 <= limit <= MAX_LIMIT):
         raise ValueError("limit/offset out of range")
     filters = filters or Filters()
-    plan = analyse(con, query or "", plain=(mode == "plain"))
+    plan = _plan(con, query or "", mode == "plain")
     if plan.empty and (query or "").strip():  # only stop words or punctuation: nothing to look for
         hits_sql, params = "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
     else:
         hits_sql, params = _hits_sql(plan, filters)
-    facet_counts, total = {}, 0
-    if facets:
-        rows = con.execute(f"""WITH hits AS ({hits_sql})
-            SELECT grouping(si.committee) = 0, grouping(si.year) = 0, grouping(si.outcome) = 0,
-                   si.committee, si.year, si.outcome, count(*)
-            FROM hits JOIN search_items si USING (sid)
-            GROUP BY GROUPING SETS ((si.committee), (si.year), (si.outcome), ())""", params).fetchall()
-        facet_counts = {name: [] for name in FACETS}
-        for by_committee, by_year, by_outcome, committee, year, outcome, n in rows:
-            if by_committee:
-                facet_counts["committee"].append((committee, n))
-            elif by_year:
-                facet_counts["year"].append((year, n))
-            elif by_outcome:
-                facet_counts["outcome"].append((outcome, n))
-            else:
-                total = n
-        for name in FACETS:
-            facet_counts[name].sort(key=lambda kv: (-kv[1], str(kv[0])))
-    else:
-        total = con.execute(f"SELECT count(*) FROM ({hits_sql})", params).fetchone()[0]
     order = {"relevance": "h.score DESC, si.meeting_date DESC NULLS LAST, si.sid",
              "date": "si.meeting_date DESC NULLS LAST, h.score DESC, si.sid",
              "date_asc": "si.meeting_date ASC NULLS LAST, h.score DESC, si.sid"}[sort]
-    rows = con.execute(f"""WITH hits AS ({hits_sql})
-        SELECT {HIT_COLUMNS}, h.score FROM hits h JOIN search_items si USING (sid)
-        ORDER BY {order} LIMIT ? OFFSET ?""", params + [limit, offset]).fetchall() if total else []
+    # one statement: the hit set is computed once (MATERIALIZED) for the facet counts, the total and the page
+    facet_sql = ("SELECT 'f' AS part, grouping(si.committee) = 0 AS c1, grouping(si.year) = 0 AS c2, "
+                 "grouping(si.outcome) = 0 AS c3, "
+                 "si.committee, si.year, si.outcome, count(*) AS n "
+                 "FROM hits h JOIN search_items si USING (sid) "
+                 "GROUP BY GROUPING SETS ((si.committee), (si.year), (si.outcome), ())") if facets else \
+        ("SELECT 'f' AS part, false AS c1, false AS c2, false AS c3, NULL AS committee, NULL::INTEGER AS year, "
+         "NULL AS outcome, count(*) AS n FROM hits")
+    rows = con.execute(f"""WITH hits AS MATERIALIZED ({hits_sql}),
+        facet AS ({facet_sql}),
+        page AS (SELECT si.sid, h.score FROM hits h JOIN search_items si USING (sid) ORDER BY {order} LIMIT ? OFFSET ?)
+        SELECT part, c1, c2, c3, committee, year, outcome, n::DOUBLE FROM facet
+        UNION ALL SELECT 'p', false, false, false, NULL, sid, NULL, score::DOUBLE FROM page""",
+                       params + [limit, offset]).fetchall()
+    facet_counts = {name: [] for name in FACETS} if facets else {}
+    total, page_sids, scores = 0, [], {}
+    for part, by_committee, by_year, by_outcome, committee, year, outcome, n in rows:
+        if part == "p":
+            page_sids.append(int(year))
+            scores[int(year)] = float(n or 0.0)
+        elif by_committee:
+            facet_counts["committee"].append((committee, int(n)))
+        elif by_year:
+            facet_counts["year"].append((year, int(n)))
+        elif by_outcome:
+            facet_counts["outcome"].append((outcome, int(n)))
+        else:
+            total = int(n)
+    for name in facet_counts:
+        facet_counts[name].sort(key=lambda kv: (-kv[1], str(kv[0])))
+    rows = []
+    if page_sids:
+        # the page's columns, read for its rows only (sid IN literal integers from our own index)
+        in_list = ", ".join(str(s) for s in page_sids)
+        by_sid = {r[12]: r for r in con.execute(f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid IN ({in_list})").fetchall()}
+        rows = [by_sid[sid] + (scores.get(sid, 0.0),) for sid in page_sids if sid in by_sid]
     hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
     if snippets and hits:
         _add_snippets(con, hits, {row[0]: int(row[12]) for row in rows}, plan)
     return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query,
                         suggestion=plan.suggested_query if total == 0 else None, also_searched=list(plan.also),
                         facets=facet_counts, plan=plan)
+
+
+_PLANS: dict[tuple, QueryPlan] = {}
+_PLANS_LOCK = threading.Lock()
+PLAN_CACHE = 2000
+
+
+def _plan(con, query: str, plain: bool) -> QueryPlan:
+    """The query analysis, cached per index version (a long-running server sees popular queries again)."""
+    db, built = con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
+                            "(SELECT max(built_at) FROM search_meta)").fetchone()
+    key = (db, built, query, plain)
+    with _PLANS_LOCK:
+        plan = _PLANS.get(key)
+    if plan is None:
+        plan = analyse(con, query, plain=plain)
+        with _PLANS_LOCK:
+            if len(_PLANS) >= PLAN_CACHE:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    return plan
 
 
 def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan) -> None:

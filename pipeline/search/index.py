@@ -237,7 +237,7 @@ def rebuild_index(con) -> None:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(SCHEMA)
         _add_items(con, "TRUE", [], 1)
-        _refresh_df(con, None)
+        _refresh_df(con)
         # sorted by word id: a query reads only the row groups of its words (zone maps)
         con.execute("CREATE OR REPLACE TABLE search_postings AS SELECT * FROM search_postings ORDER BY wid, sid")
         _touch_meta(con)
@@ -247,17 +247,11 @@ def rebuild_index(con) -> None:
         raise
 
 
-def _refresh_df(con, wids: list[int] | None) -> None:
-    """Recompute document frequencies (all words, or only `wids`)."""
-    if wids is None:
-        con.execute("""UPDATE search_vocab SET df = c.n FROM
-                       (SELECT wid, count(*)::INTEGER AS n FROM search_postings GROUP BY wid) c
-                       WHERE search_vocab.wid = c.wid""")
-    elif wids:
-        in_list = ", ".join(str(int(w)) for w in wids)
-        con.execute(f"""UPDATE search_vocab SET df = coalesce(
-                            (SELECT count(*) FROM search_postings p WHERE p.wid = search_vocab.wid), 0)::INTEGER
-                        WHERE wid IN ({in_list})""")
+def _refresh_df(con) -> None:
+    """Recompute every word's document frequency from the postings (full build)."""
+    con.execute("""UPDATE search_vocab SET df = c.n FROM
+                   (SELECT wid, count(*)::INTEGER AS n FROM search_postings GROUP BY wid) c
+                   WHERE search_vocab.wid = c.wid""")
 
 
 def update_index(con, doc_ids=None) -> dict:
@@ -279,21 +273,24 @@ def update_index(con, doc_ids=None) -> dict:
             SELECT si.sid FROM search_items si
             LEFT JOIN agenda_items i ON i.item_id = si.item_id AND i.doc_id = si.doc_id
             WHERE i.item_id IS NULL OR si.doc_id IN (SELECT unnest(?::VARCHAR[]))""", [doc_ids]).fetchall()]
-        touched: set[int] = set()
+        # document frequencies change by what is removed and added (a delta: no pass over all postings)
+        con.execute("CREATE OR REPLACE TEMP TABLE search_df_delta (wid INTEGER, d INTEGER)")
         if stale:
             con.execute("CREATE OR REPLACE TEMP TABLE search_stale AS SELECT unnest(?::INTEGER[]) AS sid", [stale])
-            touched |= {r[0] for r in con.execute(
-                "SELECT DISTINCT wid FROM search_postings WHERE sid IN (SELECT sid FROM search_stale)").fetchall()}
+            con.execute("""INSERT INTO search_df_delta SELECT wid, -count(*) FROM search_postings
+                           WHERE sid IN (SELECT sid FROM search_stale) GROUP BY wid""")
             for table in ("search_postings", "search_pages", "search_items"):
                 con.execute(f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM search_stale)")
             con.execute("DROP TABLE search_stale")
         first_sid = con.execute("SELECT coalesce(max(sid), 0) + 1 FROM search_items").fetchone()[0]
-        words = _add_items(con, "i.item_id NOT IN (SELECT item_id FROM search_items)", [], first_sid)
+        _add_items(con, "i.item_id NOT IN (SELECT item_id FROM search_items)", [], first_sid)
         added = con.execute("SELECT count(*) FROM search_items WHERE sid >= ?", [first_sid]).fetchone()[0]
-        if words:
-            touched |= {r[0] for r in con.execute("SELECT wid FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
-                                                  [sorted(words)]).fetchall()}
-        _refresh_df(con, sorted(touched))
+        con.execute("""INSERT INTO search_df_delta SELECT wid, count(*) FROM search_postings
+                       WHERE sid >= ? GROUP BY wid""", [first_sid])
+        con.execute("""UPDATE search_vocab SET df = search_vocab.df + c.d FROM
+                       (SELECT wid, sum(d)::INTEGER AS d FROM search_df_delta GROUP BY wid) c
+                       WHERE search_vocab.wid = c.wid""")
+        con.execute("DROP TABLE search_df_delta")
         _touch_meta(con)
         con.execute("COMMIT")
     except Exception:
