@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -182,12 +183,16 @@ def latency(db: Path, rounds: int) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     web = {"/api/search": [], "/": []}
+    failed = []
     for _ in range(rounds):
         for q in queries:
             for path in web:
                 t = time.perf_counter()
-                with urllib.request.urlopen(f"{base}{path}?q={quote(q)}") as r:
-                    r.read()
+                try:
+                    with urllib.request.urlopen(f"{base}{path}?q={quote(q)}") as r:
+                        r.read()
+                except urllib.error.HTTPError as err:  # 503: the search hit the server's time limit
+                    failed.append((path, q, err.code))
                 web[path].append((time.perf_counter() - t) * 1000)
     server.shutdown()
     server.server_close()
@@ -198,6 +203,10 @@ def latency(db: Path, rounds: int) -> None:
                           ("HTTP GET / (HTML page)", web["/"])]:
         p50, p95 = percentiles(samples)
         print(f"{name:28s} {len(samples):5d} {p50:8.1f} {p95:8.1f} {max(samples):8.1f}")
+    slowest = sorted(zip(fn, queries * rounds), reverse=True)[:5]
+    print("slowest search() calls: " + ", ".join(f"{q!r} {ms:.0f} ms" for ms, q in slowest))
+    if failed:
+        print(f"HTTP errors: {failed}")
     con.close()
 
 
