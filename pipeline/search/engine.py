@@ -247,8 +247,8 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     rows = []
     if page_sids:
         # the page's columns, read for its rows only (sid IN literal integers from our own index)
-        in_list = ", ".join(str(s) for s in page_sids)
-        by_sid = {r[12]: r for r in con.execute(f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid IN ({in_list})").fetchall()}
+        by_sid = {r[12]: r for r in con.execute(
+            by_sids(f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid = {{sid}}", page_sids)).fetchall()}
         rows = [by_sid[sid] + (scores.get(sid, 0.0),) for sid in page_sids if sid in by_sid]
     hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
     if snippets and hits:
@@ -256,6 +256,12 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query,
                         suggestion=plan.suggested_query if total == 0 else None, also_searched=list(plan.also),
                         facets=facet_counts, plan=plan)
+
+
+def by_sids(template: str, sids: list[int]) -> str:
+    """One point query per sid, UNION ALL-ed: `sid = n` lets DuckDB's zone maps read only the row groups
+    holding those rows (an IN list over scattered sids reads the whole table). sids are our own integers."""
+    return " UNION ALL ".join(template.format(sid=int(sid)) for sid in sids)
 
 
 _PLANS: dict[tuple, QueryPlan] = {}
@@ -280,10 +286,9 @@ def _plan(con, query: str, plain: bool) -> QueryPlan:
 
 
 def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan) -> None:
-    in_list = ", ".join(str(int(sids[h.item_id])) for h in hits)
     pages: dict[int, list[tuple[int, str]]] = {}
-    for sid, page, text in con.execute(f"SELECT sid, page, text FROM search_pages WHERE sid IN ({in_list}) "
-                                       "ORDER BY sid, page").fetchall():
+    sql = by_sids("SELECT sid, page, text FROM search_pages WHERE sid = {sid}", [sids[h.item_id] for h in hits])
+    for sid, page, text in con.execute(f"SELECT * FROM ({sql}) ORDER BY sid, page").fetchall():
         pages.setdefault(sid, []).append((page, text))
     for hit in hits:
         segments, page = best_snippet(pages.get(sids[hit.item_id], []), plan.highlight_words, plan.phrases)
