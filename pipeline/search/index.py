@@ -51,16 +51,18 @@ CREATE TABLE IF NOT EXISTS search_meta (built_at DOUBLE, items BIGINT);
 
 # One row per agenda item with its sections in order; `{where}` selects which items.
 ITEMS_SQL = """
+WITH sel AS (SELECT i.item_id FROM agenda_items i WHERE {where}),
+sec AS (SELECT s.item_id, list(struct_pack(kind := s.kind, text := s.text, first_page := s.first_page,
+                                           page_starts := s.page_starts) ORDER BY s.position) AS sections
+        FROM item_sections s JOIN sel USING (item_id) GROUP BY s.item_id)
 SELECT i.item_id, i.meeting_id, i.doc_id, i.source_file, i.number, i.position, i.title, i.closed, i.first_page,
        i.last_page, i.case_number, m.municipality, m.committee, m.document_type, m.meeting_date,
-       coalesce(d.outcome, 'none') AS outcome,
-       (SELECT list(struct_pack(kind := s.kind, text := s.text, first_page := s.first_page,
-                                page_starts := s.page_starts) ORDER BY s.position)
-        FROM item_sections s WHERE s.item_id = i.item_id) AS sections
+       coalesce(d.outcome, 'none') AS outcome, sec.sections
 FROM agenda_items i
+JOIN sel USING (item_id)
 JOIN meetings m USING (meeting_id)
 LEFT JOIN decisions d USING (item_id)
-WHERE {where}
+LEFT JOIN sec USING (item_id)
 ORDER BY m.meeting_date NULLS FIRST, i.source_file, i.position
 """
 
@@ -283,7 +285,7 @@ def update_index(con, doc_ids=None) -> dict:
                 con.execute(f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM search_stale)")
             con.execute("DROP TABLE search_stale")
         first_sid = con.execute("SELECT coalesce(max(sid), 0) + 1 FROM search_items").fetchone()[0]
-        _add_items(con, "i.item_id NOT IN (SELECT item_id FROM search_items)", [], first_sid)
+        _add_items(con, "NOT EXISTS (SELECT 1 FROM search_items si WHERE si.item_id = i.item_id)", [], first_sid)
         added = con.execute("SELECT count(*) FROM search_items WHERE sid >= ?", [first_sid]).fetchone()[0]
         con.execute("""INSERT INTO search_df_delta SELECT wid, count(*) FROM search_postings
                        WHERE sid >= ? GROUP BY wid""", [first_sid])
