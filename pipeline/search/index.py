@@ -235,18 +235,22 @@ def rebuild_index(con) -> None:
     con.execute("SET enable_progress_bar = false")
     con.execute("BEGIN")
     try:
-        for table in TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(SCHEMA)
-        _add_items(con, "TRUE", [], 1)
-        _refresh_df(con)
-        # sorted by word id: a query reads only the row groups of its words (zone maps)
-        con.execute("CREATE OR REPLACE TABLE search_postings AS SELECT * FROM search_postings ORDER BY wid, sid")
-        _touch_meta(con)
+        _build(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _build(con) -> None:
+    for table in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(SCHEMA)
+    _add_items(con, "TRUE", [], 1)
+    _refresh_df(con)
+    # sorted by word id: a query reads only the row groups of its words (zone maps)
+    con.execute("CREATE OR REPLACE TABLE search_postings AS SELECT * FROM search_postings ORDER BY wid, sid")
+    _touch_meta(con)
 
 
 def _refresh_df(con) -> None:

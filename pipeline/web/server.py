@@ -131,6 +131,10 @@ class SearchServer(HTTPServer):
         self.slots = threading.BoundedSemaphore(MAX_WORKERS)
         super().__init__(address, Handler)
 
+    def cursor(self):
+        """A cursor on the current snapshot (for page modules registered with `add_route`)."""
+        return self.warehouse.cursor()
+
     def process_request(self, request, client_address):
         if not self.slots.acquire(timeout=QUEUE_WAIT):
             self._shed(request)
