@@ -35,12 +35,12 @@ def cli() -> None:
     """Mine Danish municipal meeting minutes (referater/dagsordener) into a DuckDB warehouse."""
 
 
-def refresh_search_index(con, changed: bool = True) -> str | None:
-    """Rebuild the full-text index after the warehouse changed, or when it is missing/incomplete (an earlier
-    build was killed). Raises IndexRefreshError when the build fails."""
+def refresh_search_index(con, doc_ids: list[str]) -> str | None:
+    """Index the documents just loaded, and repair a missing or incomplete index (an earlier build was killed).
+    Raises IndexRefreshError when that fails."""
     from pipeline.ingest.search_refresh import ensure_search_index
 
-    return ensure_search_index(con, changed)
+    return ensure_search_index(con, doc_ids)
 
 
 def print_ingest_summary(report, con) -> None:
@@ -84,10 +84,14 @@ def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: 
                           limits=make_limits(timeout_seconds, max_memory_mb))
     index_failed = False
     try:
-        refresh_search_index(con, changed=report.ingested > 0)
+        refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
     except IndexRefreshError as exc:
         index_failed = True
         click.echo(f"{stamp()} ERROR {exc}", err=True)
+    from pipeline.warehouse.snapshot import publish_snapshot, snapshot_path
+
+    if not index_failed and (report.ingested or not snapshot_path(db_path).exists()):
+        publish_snapshot(con, db_path)  # the read-only copy `minutes serve` reads while ingests write
     print_ingest_summary(report, con)
     con.close()
     if index_failed or (report.failed and not allow_failures):

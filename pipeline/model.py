@@ -85,6 +85,8 @@ class Section:
     first_page: int
     last_page: int
     position: int = 0
+    # character offset in `text` where each page after first_page begins (page-exact search citations)
+    page_starts: list[int] = field(default_factory=list)
 
 
 @dataclass

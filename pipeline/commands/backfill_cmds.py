@@ -51,8 +51,7 @@ def backfill(sources, manifest, ray_address, num_cpus, max_in_flight, engine, st
 
     report = run_backfill(listed, con, ray_address=ray_address, num_cpus=num_cpus, max_in_flight=max_in_flight,
                           engine=engine, store_dir=store_dir, on_progress=progress)
-    if report.ingested:
-        refresh_search_index(con)
+    refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
     print_ingest_summary(report, con)
     con.close()
     if report.found and report.ingested == 0 and report.skipped == 0:

@@ -290,15 +290,15 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                 sr.ingest_failures.append({"path": outcome.path, "reason": outcome.reason, "detail": outcome.detail})
                 error(f"  FAILED {outcome.path}: {outcome.reason} - {outcome.detail}")
 
-        changed = False
+        loaded: list[str] = []
         if inputs:
             log(f"ingesting: {len(inputs)} inputs ({len(owner)} downloaded files, {len(folders)} folders)")
             report = ingest_paths(inputs, con, workers=workers, progress=progress, on_outcome=on_outcome,
                                   limits=limits or DEFAULT_LIMITS, skip_known_failures=True)
-            changed = report.ingested > 0
+            loaded = [o.doc_id for o in report.outcomes if o.status == "ingested"]
         index_problem = None
         try:
-            action = ensure_search_index(con, changed)
+            action = ensure_search_index(con, loaded)
             if action:
                 log(f"search index {action}")
         except IndexRefreshError as exc:
@@ -336,4 +336,10 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                             [now(), status, message, run_id])
             except duckdb.Error:
                 pass
+    from pipeline.warehouse.snapshot import publish_snapshot
+
+    try:  # the read-only copy `minutes serve` reads while the next run writes
+        publish_snapshot(con)
+    except (OSError, duckdb.Error) as exc:
+        log(f"read-only snapshot not published: {exc}")
     return RunSummary(run_id, status, runs, message)

@@ -1,4 +1,5 @@
-"""Keep the search index whole: rebuilt after new documents, and whenever it is missing or incomplete.
+"""Keep the search index whole: updated for the documents a run loaded, and repaired whenever it is missing or
+incomplete.
 
 A kill or a full disk during a build used to leave no index, and the next run (seeing no new documents) never
 built it again. `ensure_search_index` checks completeness on every ingest and nightly run, whatever changed.
@@ -10,51 +11,34 @@ import duckdb
 
 
 class IndexRefreshError(Exception):
-    """The index could not be (re)built; the message says why (e.g. the disk is full)."""
+    """The index could not be updated or built; the message says why (e.g. the disk is full)."""
 
 
-def index_is_complete(con: duckdb.DuckDBPyConnection) -> bool:
-    """Every search table exists, the FTS schema exists, and the index covers exactly the agenda items."""
-    from pipeline.search.index import index_exists
+def ensure_search_index(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> str | None:
+    """Index the documents just loaded (`doc_ids`), and repair an index that is missing or incomplete.
+
+    Returns what was done ('updated', 'repaired', 'built') or None; raises IndexRefreshError when it fails
+    (nothing else is lost: the work runs in one transaction, and the next run tries again because the index is
+    still incomplete)."""
+    from pipeline.search.index import index_exists, index_is_complete, rebuild_index, update_index
+    from pipeline.warehouse.db import describe_error, is_disk_full
 
     try:
         if not index_exists(con):
-            return False
-        fts = con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_search_items'"
-                          ).fetchone()[0]
-        if not fts:
-            return False
-        meta = con.execute("SELECT items FROM search_meta").fetchall()
-        if len(meta) != 1:
-            return False
-        counts = con.execute("""SELECT (SELECT count(*) FROM agenda_items),
-                                       (SELECT count(*) FROM search_items),
-                                       (SELECT count(*) FROM agenda_items a
-                                        WHERE NOT EXISTS (SELECT 1 FROM search_items s WHERE s.item_id = a.item_id))
-                             """).fetchone()
-    except duckdb.Error:
-        return False
-    items, indexed, missing = counts
-    return items == indexed == meta[0][0] and missing == 0
-
-
-def ensure_search_index(con: duckdb.DuckDBPyConnection, changed: bool) -> str | None:
-    """Rebuild the index when documents changed or it is not complete. Returns what was done ('rebuilt',
-    'repaired') or None; raises IndexRefreshError when the build fails (nothing else is lost: the build runs in
-    one transaction, and the next run tries again because the index is still incomplete)."""
-    from pipeline.search.index import rebuild_index
-    from pipeline.warehouse.db import describe_error, is_disk_full
-
-    if not changed and index_is_complete(con):
-        return None
-    action = "rebuilt" if changed else "repaired"
-    try:
-        rebuild_index(con)
+            rebuild_index(con)
+            return "built"
+        if doc_ids:
+            update_index(con, doc_ids)
+            if index_is_complete(con):
+                return "updated"
+        elif index_is_complete(con):
+            return None
+        update_index(con)  # incomplete: bring every document in line (what a killed build left out)
+        return "repaired"
     except (duckdb.Error, OSError) as exc:
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
         reason = "disk_full" if is_disk_full(exc) else "index_failed"
-        raise IndexRefreshError(f"{reason}: the search index could not be built: {describe_error(exc)}") from exc
-    return action
+        raise IndexRefreshError(f"{reason}: the search index could not be updated: {describe_error(exc)}") from exc

@@ -32,6 +32,18 @@ def _text(lines: list[Line]) -> str:
     return join_lines([line.text for line in lines]).strip()
 
 
+def _page_starts(lines: list[Line]) -> list[int]:
+    """Offset in `_text(lines)` where each page after the first begins (so search can cite the exact page)."""
+    starts = []
+    if not lines:
+        return starts
+    for page in range(lines[0].page + 1, lines[-1].page + 1):
+        k = next(i for i, line in enumerate(lines) if line.page >= page)
+        prefix = join_lines([line.text for line in lines[:k]])
+        starts.append(len(prefix) + 1 if prefix else 0)
+    return starts
+
+
 def strip_lead_in(text: str) -> str:
     """'Administrationen indstiller, at …' -> 'at …' (GOLD_FORMAT: recommendation without lead-in)."""
     if re.match(r"^(?:\d{1,2}[.)]\s*)?at\b", text, re.IGNORECASE):
@@ -179,7 +191,7 @@ def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
             kind=kind, text=text,
             first_page=section.lines[0].page if section.lines else None,
             last_page=section.lines[-1].page if section.lines else None,
-            position=order))
+            position=order, page_starts=_page_starts(section.lines)))
 
     # recommendation: the first recommendation section with text, else an "… indstiller, at" paragraph
     recommendation = None

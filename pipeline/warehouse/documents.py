@@ -84,6 +84,17 @@ def build_document_search(con: duckdb.DuckDBPyConnection) -> None:
                     overwrite=1)""")
 
 
+def refresh_document_search(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None) -> None:
+    """Rebuild the document search when `doc_ids` (None: a full build) brought a non-minutes document, or when
+    it is missing: an ingest of minutes only leaves it alone."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'search_documents'").fetchone()[0]
+    if doc_ids is not None and exists and not con.execute(
+            """SELECT count(*) FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))
+               AND doc_class NOT IN ('referat', 'dagsorden')""", [list(doc_ids)]).fetchone()[0]:
+        return
+    build_document_search(con)
+
+
 def search_documents(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[dict]:
     """Non-minutes documents matching `query` (BM25), with the items that list them as attachments."""
     from pipeline.warehouse.db import load_fts

@@ -305,7 +305,7 @@ def _item_rows(mid: str, item_docs: dict[int, tuple[str, str]], default_doc: tup
              case.printed if case else None, case.scheme if case else None,
              case.main_group if case else None, case.group if case else None, case.subject if case else None,
              case.facet if case else None, case.serial if case else None, case.year if case else None])
-        rows["item_sections"] += [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page]
+        rows["item_sections"] += [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page, s.page_starts]
                                   for s in item.sections]
         decision = item.decision
         if decision is not None:

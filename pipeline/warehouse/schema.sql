@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS item_sections (
     last_page   INTEGER,
     PRIMARY KEY (item_id, position)
 );
+-- character offsets in `text` where each page after first_page begins (search cites the snippet's page)
+ALTER TABLE item_sections ADD COLUMN IF NOT EXISTS page_starts INTEGER[];
 
 CREATE TABLE IF NOT EXISTS decisions (
     item_id                       VARCHAR PRIMARY KEY,
