@@ -82,6 +82,9 @@ def item_index_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "search index rows of items no longer loaded": con.execute(
             "SELECT count(*) FROM search_items s WHERE NOT EXISTS (SELECT 1 FROM agenda_items i WHERE i.item_id = s.item_id)"
         ).fetchone()[0],
+        "items indexed from a replaced version": con.execute(
+            "SELECT count(*) FROM search_items s JOIN agenda_items i USING (item_id) WHERE s.doc_id <> i.doc_id"
+        ).fetchone()[0],
     }
 
 

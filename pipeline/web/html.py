@@ -13,11 +13,13 @@ OUTCOME_LABELS = {"approved": "godkendt", "approved_with_changes": "godkendt med
 VOTE_LABELS = {"for": "for", "against": "imod", "abstain": "undlod"}
 CSS = """
 *,*::before,*::after{box-sizing:border-box}
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere}
+body{font-family:system-ui,sans-serif;max-width:64rem;margin:1rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere}
 a{color:#0645ad} form.search{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end;margin-bottom:1rem}
 form.search label{display:flex;flex-direction:column;font-size:.8rem;max-width:100%}
 input[type=search]{width:24rem;max-width:100%;font-size:1.1rem;padding:.3rem} .hit{margin:1rem 0;padding-bottom:.6rem;border-bottom:1px solid #ddd}
-.meta{color:#555;font-size:.85rem} mark{background:#ffe066} .corrected{color:#a33}
+.meta{color:#555;font-size:.85rem} mark{background:#ffe066} .corrected,.suggestion{color:#a33}
+.layout{display:flex;flex-wrap:wrap;gap:1.5rem} .facets{flex:0 1 13rem;font-size:.85rem} .facets ul{list-style:none;padding:0;margin:.2rem 0 .8rem}
+.results{flex:1 1 20rem;min-width:0}
 .section h3{margin-bottom:.2rem} .section p{white-space:pre-wrap;margin-top:.2rem} nav.pages a{margin-right:.6rem}
 nav.top{display:flex;flex-wrap:wrap;gap:.8rem;margin-bottom:.6rem;font-size:.9rem}
 ol.timeline{list-style:none;padding-left:0} ol.timeline>li{border-left:3px solid #0645ad;padding:.2rem 0 .8rem .8rem;margin:0}

@@ -11,7 +11,8 @@ from ops_support import good_pdf
 
 from pipeline.cli import cli
 from pipeline.ingest.nightly import run_nightly
-from pipeline.ingest.search_refresh import ensure_search_index, index_is_complete
+from pipeline.ingest.search_refresh import ensure_search_index
+from pipeline.search.index import TABLES, index_is_complete
 from pipeline.ingest.service import ingest_paths
 from pipeline.ingest.sources import parse_config
 from pipeline.warehouse.db import connect
@@ -25,7 +26,7 @@ def built(tmp_path_factory):
     db = tmp_path_factory.mktemp("built") / "w.duckdb"
     con = connect(db)
     ingest_paths([folder], con, workers=1)
-    assert ensure_search_index(con, changed=True) == "rebuilt"
+    assert ensure_search_index(con, []) == "built"
     assert index_is_complete(con)
     con.close()
     return folder, db
@@ -44,7 +45,7 @@ def break_index(db, how: str) -> None:
     if how == "postings_missing":
         con.execute("DROP TABLE search_postings")
     elif how == "no_index_at_all":
-        for table in ("search_items", "search_postings", "search_terms", "search_vocab", "search_meta"):
+        for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
     else:  # items deleted half way
         con.execute("DELETE FROM search_items WHERE sid > 1")
@@ -92,7 +93,7 @@ def test_nightly_with_a_full_disk_during_the_build_fails_then_the_next_run_repai
     logged: list[str] = []
     again = run_nightly(con, config, workers=1, log=logged.append)
     assert again.status == "ok", again.message
-    assert "search index repaired" in logged
+    assert "search index built" in logged
     assert index_is_complete(con)
     con.close()
 
@@ -100,7 +101,7 @@ def test_nightly_with_a_full_disk_during_the_build_fails_then_the_next_run_repai
 def test_check_reports_an_incomplete_index(built, tmp_path):
     folder, db = copy_of(built, tmp_path)
     ok = CliRunner().invoke(cli, ["check", "--db", str(db)])
-    assert ok.exit_code == 0 and "search index: complete" in ok.output, ok.output
+    assert ok.exit_code == 0 and "the search index is complete" in ok.output, ok.output
     break_index(db, "items_missing")
     broken = CliRunner().invoke(cli, ["check", "--db", str(db)])
-    assert broken.exit_code == 1 and "INCOMPLETE" in broken.output, broken.output
+    assert broken.exit_code == 1 and "items missing from the search index" in broken.output, broken.output
