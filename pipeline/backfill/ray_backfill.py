@@ -20,8 +20,7 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from pipeline.ingest.service import (DEFAULT_LIMITS, FileOutcome, IngestReport, discover, path_text, process_file,
-                                     record_error, sha256_of)
+from pipeline.ingest.service import DEFAULT_LIMITS, FileOutcome, IngestBatch, IngestReport, Job, path_text, process_file
 
 TASK_RETRIES = 3  # Ray re-runs a task this often when its worker process dies
 
@@ -32,6 +31,7 @@ class Task:
 
     source: str
     sha256: str | None = None
+    job: Job | None = None  # the ingest's plan entry of a local file
 
     @property
     def is_url(self) -> bool:
@@ -70,50 +70,25 @@ def read_manifest(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def plan(sources: Iterable[str], con: duckdb.DuckDBPyConnection, finish: Callable[[FileOutcome], None]) -> list[Task]:
-    """Tasks for every source the warehouse does not have yet; known and unreadable files are reported at once."""
-    tasks = []
+def plan(sources: Iterable[str], batch: IngestBatch) -> list[Task]:
+    """Tasks for every source the warehouse does not have yet: local files planned exactly as `minutes ingest`
+    plans them (known, superseded and unreadable files are reported at once), URLs not loaded before."""
     local = [Path(s) for s in sources if not s.startswith(("http://", "https://"))]
-    urls = [s for s in sources if s.startswith(("http://", "https://"))]
-    for path in discover(local):
-        try:
-            sha = sha256_of(path)
-        except OSError as exc:
-            record_error(con, path, None, "unreadable", str(exc))
-            finish(FileOutcome(str(path), "failed", "unreadable", str(exc)))
-            continue
-        skip = _known(con, sha, str(path))
-        if skip:
-            finish(FileOutcome(str(path), "skipped", skip[0], skip[1], sha))
-            continue
-        tasks.append(Task(str(path), sha))
-    seen_urls = {r[0] for r in con.execute("SELECT source_path FROM documents WHERE source_path LIKE 'http%'").fetchall()}
-    tasks += [Task(url) for url in dict.fromkeys(urls) if url not in seen_urls]
-    finish_urls = [url for url in dict.fromkeys(urls) if url in seen_urls]
-    for url in finish_urls:
-        finish(FileOutcome(url, "skipped", "already_ingested", "this URL was loaded before"))
+    tasks = [Task(path_text(job.path), job.sha, job) for job in batch.plan(local)]
+    for url in dict.fromkeys(s for s in sources if s.startswith(("http://", "https://"))):
+        if batch.con.execute("SELECT 1 FROM documents WHERE source_path = ?", [url]).fetchone():
+            batch.finish(FileOutcome(url, "skipped", "already_ingested", "this URL was loaded before"))
+        else:
+            tasks.append(Task(url))
     return tasks
-
-
-def _known(con: duckdb.DuckDBPyConnection, sha: str, source: str) -> tuple[str, str] | None:
-    """(reason, detail) when these bytes need no processing: loaded already, or an older version replaced."""
-    known = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [sha]).fetchone()
-    if known:
-        return ("already_ingested" if known[0] == source else "duplicate_content"), f"same bytes as {known[0]}"
-    replaced = con.execute("SELECT superseded_by FROM superseded_documents WHERE doc_id = ?", [sha]).fetchone()
-    if replaced:
-        return "superseded", f"replaced by document {replaced[0]}"
-    return None
 
 
 def run_task(task: Task, engine: str) -> TaskResult:
     """Extract and parse one document (runs on a Ray worker). Never raises for a bad document."""
     timeout = DEFAULT_LIMITS.timeout_seconds  # the same per-document time limit as `minutes ingest`
     if not task.is_url:
-        name, parsed, reason, detail = process_file(path_text(task.source), task.sha256, engine, timeout,
-                                                    path=task.source)
-        size = Path(task.source).stat().st_size if parsed is not None else 0
-        return TaskResult(name, parsed, reason, detail, task.sha256, size)
+        name, parsed, reason, detail = process_file(task.source, task.sha256, engine, timeout, path=str(task.job.path))
+        return TaskResult(name, parsed, reason, detail, task.sha256, task.job.size)
     from pipeline.ingest.fetch import FetchError, PoliteClient
     from pipeline.ingest.sources import FetchSettings
 
@@ -153,25 +128,20 @@ def backfill(sources: Iterable[str], con: duckdb.DuckDBPyConnection, ray_address
     """
     import ray
 
-    from pipeline.warehouse.load import load_document
-
-    report = IngestReport()
     started = time.monotonic()
-    counts = {"ingested": 0, "failed": 0, "skipped": 0}
-    total = 0
+    total = [0]
 
-    def finish(outcome: FileOutcome) -> None:
-        report.outcomes.append(outcome)
-        counts[outcome.status] += 1
+    def progress(_outcome: FileOutcome) -> None:
         if on_progress:
-            on_progress(Progress(counts["ingested"], counts["failed"], counts["skipped"], max(total, len(report.outcomes)),
+            report = batch.report
+            on_progress(Progress(report.ingested, report.failed, report.skipped, max(total[0], report.found),
                                  report.pages, time.monotonic() - started))
 
-    sources = list(sources)
-    tasks = plan(sources, con, finish)
-    total = len(tasks) + len(report.outcomes)
+    batch = IngestBatch(con, progress)
+    tasks = plan(list(sources), batch)
+    total[0] = len(tasks) + batch.report.found
     if not tasks:
-        return report
+        return batch.report
     owns_runtime = not ray.is_initialized()
     if owns_runtime:
         ray.init(address=ray_address, num_cpus=num_cpus if ray_address is None else None,
@@ -180,44 +150,34 @@ def backfill(sources: Iterable[str], con: duckdb.DuckDBPyConnection, ray_address
         in_flight_cap = max_in_flight or 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         remote_task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(run_task)
         pending: dict = {}
-        queue = iter(tasks)
-        for task in queue:
+        for task in tasks:
             pending[remote_task.remote(task, engine)] = task
             if len(pending) >= in_flight_cap:
-                _drain_one(ray, pending, con, load_document, store_dir, finish)
+                _drain_one(ray, pending, batch, store_dir)
         while pending:
-            _drain_one(ray, pending, con, load_document, store_dir, finish)
+            _drain_one(ray, pending, batch, store_dir)
     finally:
         if owns_runtime:
             ray.shutdown()
-    return report
+    return batch.report
 
 
-def _drain_one(ray, pending: dict, con, load_document, store_dir: Path, finish) -> None:
-    """Wait for one task, load its document (or record why it failed), and report the outcome."""
+def _drain_one(ray, pending: dict, batch: IngestBatch, store_dir: Path) -> None:
+    """Wait for one task and load its document with the ingest's own loader (or record why it failed)."""
     (ref,), _ = ray.wait(list(pending), num_returns=1)
     task = pending.pop(ref)
     try:
         result: TaskResult = ray.get(ref)
     except Exception as exc:  # the task failed for good: its worker died on every retry, or the node was lost
-        record_error(con, task.source, task.sha256, "worker_failed", f"{exc.__class__.__name__}: {exc}"[:2000])
-        finish(FileOutcome(task.source, "failed", "worker_failed", str(exc)[:500], task.sha256))
+        batch.fail(task.source, task.sha256, "worker_failed", f"{exc.__class__.__name__}: {exc}"[:2000])
         return
-    if result.parsed is None:
-        record_error(con, result.source, result.sha256, result.reason or "unreadable", result.detail)
-        finish(FileOutcome(result.source, "failed", result.reason, result.detail, result.sha256))
-        return
+    job = task.job
     if task.is_url:
-        skip = _known(con, result.sha256, result.source)
-        if skip:
-            finish(FileOutcome(result.source, "skipped", skip[0], skip[1], result.sha256))
-            return
-        _store_download(result, store_dir)
-    try:
-        load_document(con, result.parsed, result.source, result.size)
-    except Exception as exc:
-        record_error(con, result.source, result.sha256, "load_failed", f"{exc.__class__.__name__}: {exc}")
-        finish(FileOutcome(result.source, "failed", "load_failed", str(exc), result.sha256))
-        return
-    finish(FileOutcome(result.source, "ingested", None, None, result.sha256, len(result.parsed.extracted.pages),
-                       len(result.parsed.meeting.warnings)))
+        if result.parsed is not None:
+            skip = batch.skip_reason(result.source, result.sha256)
+            if skip:
+                batch.finish(FileOutcome(result.source, "skipped", skip[0], skip[1], result.sha256))
+                return
+            _store_download(result, store_dir)
+        job = Job(0, result.source, result.sha256, result.size)
+    batch.load(job, (result.source, result.parsed, result.reason, result.detail))

@@ -353,9 +353,11 @@ def _rollback_quietly(con) -> None:
 
 
 @dataclass
-class _Job:
+class Job:
+    """A file to read: its place in the batch, path (or URL, for the backfill), content hash and size."""
+
     index: int
-    path: Path
+    path: Path | str
     sha: str
     size: int
 
@@ -393,14 +395,14 @@ class _Pool:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
 
-    def submit(self, job: _Job) -> Future:
+    def submit(self, job: Job) -> Future:
         return self._start().submit(process_file, job.text, job.sha, self.engine, self.limits.timeout_seconds,
                                     os.fsdecode(job.path))
 
-    def run(self, jobs: list[_Job], handle: Callable[[tuple], None]) -> None:
+    def run(self, jobs: list[Job], handle: Callable[[tuple], None]) -> None:
         """Run every job (at most 2×workers in flight) and pass each result to `handle` in completion order."""
-        pending: dict[Future, _Job] = {}
-        suspects: list[_Job] = []
+        pending: dict[Future, Job] = {}
+        suspects: list[Job] = []
         queue = iter(jobs)
         exhausted = False
         while True:
@@ -434,7 +436,7 @@ class _Pool:
                     handle(self.run_alone(job))
                 suspects.clear()
 
-    def run_alone(self, job: _Job) -> tuple:
+    def run_alone(self, job: Job) -> tuple:
         """One file alone in its own forked process: if that process dies now, this file killed it, and its
         exit status tells how (watchdog -> timeout, SIGABRT under the memory limit -> too_large)."""
         self._discard()
@@ -484,6 +486,94 @@ def _death_reason(exitcode: int | None, killed: bool, limits: Limits) -> tuple[s
     return "worker_died", f"the worker process reading this file died ({how}); the batch went on"
 
 
+class IngestBatch:
+    """One ingest run's bookkeeping, shared by `minutes ingest` and the Ray backfill: `plan` decides what must be
+    read (known content, superseded versions and repeats in the batch are skipped), `load` stores each result
+    in its own transaction (or records why it failed). Outcomes are collected in `report`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, on_outcome: Callable[[FileOutcome], None] | None = None):
+        from pipeline.warehouse.versions import begin_batch
+
+        self.con = con
+        self.on_outcome = on_outcome
+        self.report = IngestReport()
+        self.first_in_batch: dict[str, str] = {}
+        begin_batch(con)  # replacements this run makes are stamped with it (`minutes quality` lists them)
+
+    def finish(self, outcome: FileOutcome) -> None:
+        self.report.outcomes.append(outcome)
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def fail(self, path, sha, reason: str, detail: str | None) -> None:
+        problem = _safe_record(self.con, path, sha, reason, detail)
+        if problem:
+            detail = f"{detail} (and it could not be recorded: {problem})"
+        self.finish(FileOutcome(path_text(path), "failed", reason, detail, sha))
+
+    def skip_reason(self, text: str, sha: str, skip_known_failures: bool = False) -> tuple[str, str] | None:
+        """(reason, detail) when these bytes need no reading: a repeat in this batch, a known failure (when
+        asked), loaded already, or an older version another file replaced (re-reading it would flip-flop)."""
+        if sha in self.first_in_batch:
+            return "duplicate_content", f"same bytes as {self.first_in_batch[sha]} in this batch"
+        self.first_in_batch[sha] = text
+        con = self.con
+        if skip_known_failures:
+            failed = con.execute("SELECT reason FROM ingest_errors WHERE source_path = ? AND sha256 = ?",
+                                 [text, sha]).fetchone()
+            if failed:
+                return "known_failure", f"failed before with the same bytes ({failed[0]})"
+        known = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [sha]).fetchone()
+        if known:
+            return ("already_ingested" if known[0] == text else "duplicate_content"), f"same bytes as {known[0]}"
+        replaced = con.execute("SELECT superseded_by FROM superseded_documents WHERE doc_id = ?", [sha]).fetchone()
+        if replaced:
+            return "superseded", f"replaced by document {replaced[0]}"
+        return None
+
+    def plan(self, paths: Iterable[Path], skip_known_failures: bool = False) -> list[Job]:
+        """The files under `paths` that must be read; the others are reported at once."""
+        files, unusable = scan_inputs(paths)
+        for item in unusable:
+            self.fail(item.path, None, item.reason, item.detail)
+        todo: list[Job] = []
+        for path in files:
+            try:
+                sha = sha256_of(path)
+                size = os.stat(path).st_size
+            except NotRegularFile as exc:
+                self.fail(path, None, "not_regular_file", exc.strerror)
+                continue
+            except OSError as exc:
+                self.fail(path, None, "unreadable", f"{exc.__class__.__name__}: {exc.strerror or exc}")
+                continue
+            skip = self.skip_reason(path_text(path), sha, skip_known_failures)
+            if skip:
+                self.finish(FileOutcome(path_text(path), "skipped", skip[0], skip[1], sha))
+                continue
+            todo.append(Job(len(todo), path, sha, size))
+        return todo
+
+    def load(self, job: Job, result: tuple) -> None:
+        """Store one worker result (name, ParsedDocument or None, reason, detail) in its own transaction."""
+        from pipeline.warehouse.db import describe_error, is_disk_full
+        from pipeline.warehouse.load import load_document
+
+        text, parsed, reason, detail = result
+        if parsed is None:
+            self.fail(job.path, job.sha, reason or "unreadable", detail)
+            return
+        try:
+            load_document(self.con, parsed, text, job.size)
+        except Exception as exc:
+            _rollback_quietly(self.con)
+            reason = "disk_full" if is_disk_full(exc) else "load_failed"
+            self.fail(job.path, job.sha, reason, describe_error(exc))
+        else:
+            self.finish(FileOutcome(text, "ingested", None, None, job.sha, len(parsed.extracted.pages),
+                                    len(parsed.meeting.warnings)))
+
+
 def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers: int | None = None,
                  progress: bool = False, engine: str = "pdfium",
                  on_outcome: Callable[[FileOutcome], None] | None = None,
@@ -496,92 +586,21 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
     `skip_known_failures` (the nightly job) skips a file that failed before with the same bytes at the same path,
     so one broken file in a folder source is reported once, not every night.
     """
-    from pipeline.warehouse.db import describe_error, is_disk_full
-    from pipeline.warehouse.load import load_document
-    from pipeline.warehouse.versions import begin_batch
-
-    begin_batch(con)  # replacements this run makes are stamped with it (`minutes quality` lists them)
-    report = IngestReport()
-    workers = max(1, workers or os.cpu_count() or 1)
-    files, unusable = scan_inputs(paths)
-
-    def finish(outcome: FileOutcome) -> None:
-        report.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
-
-    def fail(path, sha, reason: str, detail: str | None) -> None:
-        problem = _safe_record(con, path, sha, reason, detail)
-        if problem:
-            detail = f"{detail} (and it could not be recorded: {problem})"
-        finish(FileOutcome(path_text(path), "failed", reason, detail, sha))
-
-    for item in unusable:
-        fail(item.path, None, item.reason, item.detail)
-
-    todo: list[_Job] = []
-    first_in_batch: dict[str, str] = {}
-    for path in files:
-        try:
-            sha = sha256_of(path)
-            size = os.stat(path).st_size
-        except NotRegularFile as exc:
-            fail(path, None, "not_regular_file", exc.strerror)
-            continue
-        except OSError as exc:
-            fail(path, None, "unreadable", f"{exc.__class__.__name__}: {exc.strerror or exc}")
-            continue
-        if sha in first_in_batch:
-            finish(FileOutcome(path_text(path), "skipped", "duplicate_content",
-                               f"same bytes as {first_in_batch[sha]} in this batch", sha))
-            continue
-        first_in_batch[sha] = path_text(path)
-        if skip_known_failures:
-            failed = con.execute("SELECT reason FROM ingest_errors WHERE source_path = ? AND sha256 = ?",
-                                 [path_text(path), sha]).fetchone()
-            if failed:
-                finish(FileOutcome(path_text(path), "skipped", "known_failure",
-                                   f"failed before with the same bytes ({failed[0]})", sha))
-                continue
-        known = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [sha]).fetchone()
-        if known:
-            finish(FileOutcome(path_text(path), "skipped",
-                               "already_ingested" if known[0] == path_text(path) else "duplicate_content",
-                               f"same bytes as {known[0]}", sha))
-            continue
-        replaced = con.execute("SELECT superseded_by FROM superseded_documents WHERE doc_id = ?", [sha]).fetchone()
-        if replaced:
-            # an older version of a meeting another file replaced: ingesting it again would flip-flop
-            finish(FileOutcome(path_text(path), "skipped", "superseded", f"replaced by document {replaced[0]}", sha))
-            continue
-        todo.append(_Job(len(todo), path, sha, size))
-
+    batch = IngestBatch(con, on_outcome)
+    todo = batch.plan(paths, skip_known_failures)
     bar = tqdm(total=len(todo), desc="ingest", unit="file", disable=not progress, leave=False)
     by_text = {job.text: job for job in todo}
 
     def handle(result: tuple) -> None:
-        text, parsed, reason, detail = result
-        job = by_text[text]
-        if parsed is None:
-            fail(job.path, job.sha, reason or "unreadable", detail)
-        else:
-            try:
-                load_document(con, parsed, text, job.size)
-            except Exception as exc:
-                _rollback_quietly(con)
-                reason = "disk_full" if is_disk_full(exc) else "load_failed"
-                fail(job.path, job.sha, reason, describe_error(exc))
-            else:
-                finish(FileOutcome(text, "ingested", None, None, job.sha, len(parsed.extracted.pages),
-                                   len(parsed.meeting.warnings)))
+        batch.load(by_text[result[0]], result)
         bar.update(1)
 
     if todo:
         _warm_up()  # once in this process: forked workers inherit the loaded model instead of each loading it
-        pool = _Pool(min(workers, len(todo)), engine, limits)
+        pool = _Pool(min(max(1, workers or os.cpu_count() or 1), len(todo)), engine, limits)
         try:
             pool.run(todo, handle)
         finally:
             pool.close()
     bar.close()
-    return report
+    return batch.report
