@@ -43,7 +43,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
-def _open_error(path: Path, exc: BaseException, read_only: bool) -> WarehouseError:
+def open_error(path: Path, exc: BaseException, read_only: bool) -> WarehouseError:
     """Translate DuckDB's/the OS's exception on open into a one-line WarehouseError of the right kind."""
     text = str(exc)
     if "lock" in text.lower() or "conflicting" in text.lower():
@@ -72,12 +72,12 @@ def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     except WarehouseError:
         raise
     except (duckdb.Error, OSError) as exc:
-        raise _open_error(path, exc, read_only) from None
+        raise open_error(path, exc, read_only) from None
     try:
         con.execute(schema_sql())
     except duckdb.Error as exc:
         con.close()
-        raise _open_error(path, exc, read_only) from None
+        raise open_error(path, exc, read_only) from None
     return con
 
 
@@ -115,7 +115,7 @@ def connect_sandboxed(path: Path | str = DEFAULT_DB) -> duckdb.DuckDBPyConnectio
         con.execute("USE warehouse")
     except duckdb.Error as exc:
         con.close()
-        raise _open_error(path, exc, read_only=True) from None
+        raise open_error(path, exc, read_only=True) from None
     try:
         load_fts(con)
     except (duckdb.Error, ImportError, OSError):

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.warehouse.db import open_error
+
 SUFFIX = ".snapshot"
 
 
@@ -56,10 +58,10 @@ def ensure_snapshot(db_path: Path | str) -> Path:
         return snap
     try:
         reader = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.IOException:
+    except duckdb.Error as exc:
         if snap.exists():
             return snap  # an ingest is writing right now: serve the last published snapshot
-        raise
+        raise open_error(db_path, exc, read_only=True) from None  # busy (exit 75) or unreadable: one line
     try:
         wal = Path(str(db_path) + ".wal")
         if wal.exists() and wal.stat().st_size:

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.search.engine import Filters, search
+from pipeline.search.engine import MAX_LIMIT, Filters, search
 from pipeline.warehouse import queries
 
 FILTER_KEYS = ("municipality", "committee", "case", "outcome", "type", "from", "to")
@@ -59,6 +59,11 @@ def load_watches(path: Path) -> list[Watch]:
 
 def new_for_watch(cur, watch: Watch, since: dt.datetime) -> list[queries.ItemRow]:
     """Items matching the saved search whose documents were ingested at or after `since`, newest meeting first."""
-    result = search(cur, watch.query, watch.to_filters(), limit=MAX_CANDIDATES, sort="date", snippets=False)
-    ids = [hit.item_id for hit in result.hits]
+    ids: list[str] = []
+    while len(ids) < MAX_CANDIDATES:  # the engine answers at most MAX_LIMIT hits per call: page through
+        result = search(cur, watch.query, watch.to_filters(), limit=MAX_LIMIT, offset=len(ids), sort="date",
+                        snippets=False, facets=False)
+        ids += [hit.item_id for hit in result.hits]
+        if not result.hits or len(ids) >= result.total:
+            break
     return queries.new_items(cur, since, ids) if ids else []

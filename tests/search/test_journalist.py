@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pipeline.search.engine import Filters, search
 from pipeline.search.evaluate import evaluate_sets, item_texts, relevant_items, set_summary
 
-from conftest import JOURNALIST_QUERIES
+from conftest import FIXTURES, JOURNALIST_QUERIES  # at import time: `conftest` is this folder's then
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +124,6 @@ def test_incremental_update_equals_rebuild(greve_db, tmp_path):
     from pipeline.cli import cli
     from pipeline.search.index import index_is_complete, rebuild_index, update_index
     from pipeline.warehouse.db import connect
-
-    from conftest import FIXTURES
 
     db = tmp_path / "inc.duckdb"
     shutil.copy(greve_db, db)
