@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
+from pipeline.extract.ocr import ocr_warnings
 from pipeline.model import Absence, ExtractedDocument, Line, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
 from pipeline.parse.case_numbers import bare_case_number
@@ -117,8 +118,9 @@ def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, front_end: int, 
                 and not _needs_no_decision(item.title):
             warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number, item.first_page))
     for page in doc.pages:
-        if not page.has_text_layer:
+        if not page.has_text_layer and not page.ocr:
             warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
+    meeting.warnings.extend(ocr_warnings(doc))
     covered = set(appendix_pages)
     if meeting.items or front_end:
         first_item_page = doc.lines[front_end].page if front_end < len(doc.lines) else None

@@ -1,0 +1,318 @@
+"""OCR for pages without a text layer: render with PDFium, read with Tesseract's Danish model.
+
+The result is the same `Line` records the text engines produce, so the parser needs no OCR case:
+
+* the page is rendered in grey at `OcrSettings.dpi` (chosen by measurement, benchmarks/bench_ocr.py)
+  and piped to the `tesseract` CLI as a PGM image; Tesseract answers in hOCR. The CLI is called
+  directly (no binding): pytesseract is itself a thin wrapper around the same subprocess, and hOCR
+  carries what TSV lacks, the text angle of every line, which rotated scans need;
+* page segmentation mode 1 (automatic with orientation and script detection) reads pages scanned
+  sideways in one pass; the page is then described in its reading frame (width and height swap
+  for a page turned by 90 degrees), the way a reader holds it;
+* Tesseract's lines are re-clustered by baseline and joined left to right, as pdfplumber joins the
+  words that share a line (a label and its value in two columns become one line);
+* size comes from Tesseract's line height (`x_size`), top from the baseline, both in PDF points;
+* bold is estimated from the stroke width: the mean length of horizontal runs of ink per line,
+  relative to the line height, clearly above the page's typical ratio.
+
+Provenance: every OCR'd page gets `ocr=True` and its mean word confidence (0-100).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from statistics import median
+
+import numpy
+import pypdfium2 as pdfium
+from pdfplumber.utils import cluster_objects
+
+from pipeline.model import ExtractedDocument, Line, Page, ParseWarning
+
+# Measured (benchmarks/bench_ocr.py): 200 dpi scores as well as 300 dpi on rendered corpus pages at
+# about half the time; 150 dpi loses small print.
+DEFAULT_DPI = 200
+# Pages whose mean word confidence is below this get a `low_ocr_confidence` parse warning.
+LOW_CONFIDENCE = 70.0
+# Words Tesseract itself gives (almost) no confidence are specks, logos and rules, not text.
+_MIN_WORD_CONFIDENCE = 20.0
+# A hostile page size must not allocate gigabytes: the rendering is scaled down to at most this.
+_MAX_PIXELS = 40_000_000
+# Font size in points per point of Tesseract's line height, and the font box top above the baseline
+# as a share of the size: calibrated on rendered corpus pages against the text engine's lines.
+_SIZE_PER_XSIZE = 0.82
+_TOP_ABOVE_BASELINE = 0.80
+# A line is bold when its stroke ratio exceeds the page's median ratio by this factor.
+_BOLD_FACTOR = 1.25
+_BASELINE_TOLERANCE = 3.0  # points; pdfplumber's line tolerance
+
+_BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
+_NUMBER = r"(-?[\d.]+)"
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    dpi: int = DEFAULT_DPI
+    language: str = "dan"
+    timeout_s: float = 120.0  # per page; a page that takes longer is left without text
+    psm: int = 1
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract or its Danish model is not installed."""
+
+
+@cache
+def tesseract_languages() -> set[str]:
+    """Languages the installed Tesseract can read (empty when Tesseract is missing)."""
+    exe = shutil.which("tesseract")
+    if not exe:
+        return set()
+    out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+    return {line.strip() for line in out.stdout.splitlines()[1:] if line.strip()}
+
+
+def check_installed(settings: OcrSettings = OcrSettings()) -> None:
+    """Raise OcrUnavailable unless tesseract, the language model and the OSD model are installed."""
+    languages = tesseract_languages()
+    missing = [name for name in (settings.language, "osd") if name not in languages]
+    if not shutil.which("tesseract") or missing:
+        raise OcrUnavailable("tesseract with the models " + ", ".join(missing or ["(binary)"]) +
+                             " is not installed (scripts/setup-env.sh installs tesseract-ocr, "
+                             "tesseract-ocr-dan and tesseract-ocr-osd)")
+
+
+# --------------------------------------------------------------------------- render + run
+def render_gray(page: pdfium.PdfPage, dpi: int) -> numpy.ndarray:
+    """The page as a grey image (rows x columns, 0 = black), with the page's /Rotate applied."""
+    width, height = page.get_size()
+    scale = dpi / 72.0
+    pixels = width * height * scale * scale
+    if pixels > _MAX_PIXELS:
+        scale *= (_MAX_PIXELS / pixels) ** 0.5
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        image = bitmap.to_numpy()
+        return numpy.ascontiguousarray(image.reshape(image.shape[0], image.shape[1]))
+    finally:
+        bitmap.close()
+
+
+def run_tesseract(image: numpy.ndarray, dpi: float, settings: OcrSettings) -> str:
+    """hOCR for one grey image. OMP_THREAD_LIMIT=1: pages are already spread over worker processes,
+    Tesseract's own threads would only compete with them."""
+    header = f"P5\n{image.shape[1]} {image.shape[0]}\n255\n".encode()
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    command = ["tesseract", "-", "-", "--dpi", str(round(dpi)), "--psm", str(settings.psm),
+               "-l", settings.language, "hocr"]
+    done = subprocess.run(command, input=header + image.tobytes(), capture_output=True,
+                          timeout=settings.timeout_s, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"tesseract exited with {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- hOCR -> words
+@dataclass
+class _OcrLine:
+    """One Tesseract line in the page's reading frame, in pixels."""
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    baseline: float
+    height: float  # Tesseract's x_size: the line's height (ascender to descender)
+    words: list[tuple[str, float, tuple[float, float, float, float]]]  # text, confidence, box
+    angle: int
+    stroke: float = 0.0  # mean ink run length / height
+
+
+def _title_value(title: str, key: str) -> list[float] | None:
+    match = re.search(rf"\b{key} {_NUMBER}(?: {_NUMBER})?", title)
+    if not match:
+        return None
+    return [float(g) for g in match.groups() if g is not None]
+
+
+def _box(title: str) -> tuple[float, float, float, float]:
+    match = _BBOX.search(title)
+    return tuple(float(v) for v in match.groups()) if match else (0.0, 0.0, 0.0, 0.0)
+
+
+def _upright(box: tuple[float, float, float, float], angle: int, width: float, height: float) -> tuple:
+    """A box of the rendered image in the frame where text at `angle` (counter-clockwise) reads upright."""
+    x0, y0, x1, y1 = box
+    if angle == 90:
+        return (height - y1, x0, height - y0, x1)
+    if angle == 180:
+        return (width - x1, height - y1, width - x0, height - y0)
+    if angle == 270:
+        return (y0, width - x1, y1, width - x0)
+    return box
+
+
+def _classes(element: ElementTree.Element) -> str:
+    return element.get("class", "")
+
+
+def parse_hocr(hocr: str) -> tuple[list[_OcrLine], int, float, float]:
+    """Tesseract's lines in the page's dominant reading frame, the frame's angle and its size in pixels."""
+    root = ElementTree.fromstring(hocr)
+    page = next(e for e in root.iter() if _classes(e) == "ocr_page")
+    _, _, width, height = _box(page.get("title", ""))
+    raw = []
+    for element in page.iter():
+        if "ocr_line" not in _classes(element) and "ocr_caption" not in _classes(element) \
+                and "ocr_header" not in _classes(element) and "ocr_textfloat" not in _classes(element):
+            continue
+        title = element.get("title", "")
+        angle = int((_title_value(title, "textangle") or [0])[0]) % 360
+        words = []
+        for word in element.iter():
+            if "ocrx_word" not in _classes(word):
+                continue
+            text = "".join(word.itertext()).strip()
+            confidence = (_title_value(word.get("title", ""), "x_wconf") or [0])[0]
+            if text and confidence >= _MIN_WORD_CONFIDENCE:
+                words.append((text, confidence, _box(word.get("title", ""))))
+        if words:
+            raw.append((title, angle, words))
+    votes: dict[int, int] = {}
+    for _, angle, words in raw:
+        votes[angle] = votes.get(angle, 0) + len(words)
+    frame = max(votes, key=votes.get) if votes else 0
+    frame_width, frame_height = (height, width) if frame in (90, 270) else (width, height)
+    lines = []
+    for title, angle, words in raw:
+        x0, top, x1, bottom = _upright(_box(title), frame, width, height)
+        baseline = bottom
+        slope_offset = _title_value(title, "baseline")
+        if angle == 0 and frame == 0 and slope_offset and len(slope_offset) == 2:
+            baseline = bottom + slope_offset[1]
+        size = (_title_value(title, "x_size") or [bottom - top])[0]
+        upright_words = [(t, c, _upright(b, frame, width, height)) for t, c, b in words]
+        upright_words.sort(key=lambda w: w[2][0])
+        lines.append(_OcrLine(x0, x1, top, bottom, baseline, size, upright_words, angle))
+    return lines, frame, frame_width, frame_height
+
+
+# --------------------------------------------------------------------------- bold
+def _stroke_ratio(ink: numpy.ndarray, line: _OcrLine) -> float:
+    """Mean length of horizontal ink runs inside the line's word boxes, per pixel of line height."""
+    dark = runs = 0
+    for _, _, (x0, top, x1, bottom) in line.words:
+        crop = ink[int(top):int(bottom) + 1, int(x0):int(x1) + 1]
+        if crop.size == 0:
+            continue
+        dark += int(crop.sum())
+        runs += int((crop[:, 1:] & ~crop[:, :-1]).sum() + crop[:, 0].sum())
+    return (dark / runs) / line.height if runs and line.height > 0 else 0.0
+
+
+def _mark_bold(lines: list[_OcrLine], ink: numpy.ndarray) -> set[int]:
+    """Indexes of lines whose strokes are clearly heavier than the page's typical line."""
+    for line in lines:
+        line.stroke = _stroke_ratio(ink, line)
+    weighted = [line.stroke for line in lines for word in line.words for _ in word[0] if line.stroke > 0]
+    if not weighted:
+        return set()
+    typical = median(weighted)
+    return {k for k, line in enumerate(lines) if line.stroke > typical * _BOLD_FACTOR}
+
+
+def _ink(image: numpy.ndarray, frame: int) -> numpy.ndarray:
+    """Black/white mask (True = ink) of the image turned into the reading frame; Otsu's threshold."""
+    histogram = numpy.bincount(image.ravel(), minlength=256).astype(float)
+    total = histogram.sum()
+    levels = numpy.arange(256)
+    weight = numpy.cumsum(histogram)
+    mean = numpy.cumsum(histogram * levels)
+    between = (mean[-1] * weight / total - mean) ** 2 / numpy.maximum(weight * (total - weight), 1e-9)
+    threshold = int(numpy.argmax(between))
+    mask = image <= threshold
+    # numpy.rot90 turns counter-clockwise; text at `frame` degrees reads upright after turning back.
+    return numpy.rot90(mask, k=-(frame // 90)) if frame else mask
+
+
+# --------------------------------------------------------------------------- words -> Line
+def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_per_pixel: float) -> list[Line]:
+    """Cluster Tesseract's lines by baseline and join each cluster left to right, as pdfplumber does."""
+    for k, line in enumerate(lines):
+        line.stroke = 1.0 if k in bold else 0.0  # reuse: 1 marks bold
+    clusters = cluster_objects(lines, lambda l: l.baseline * points_per_pixel, _BASELINE_TOLERANCE)
+    out = []
+    for cluster in clusters:
+        cluster.sort(key=lambda l: l.x0)
+        chars = sum(len(w[0]) for l in cluster for w in l.words)
+        text = " ".join(w[0] for l in cluster for w in l.words)
+        sizes: dict[float, int] = {}
+        for l in cluster:
+            size = round(l.height * points_per_pixel * _SIZE_PER_XSIZE, 1)
+            sizes[size] = sizes.get(size, 0) + sum(len(w[0]) for w in l.words)
+        size = max(sizes, key=sizes.get)
+        bold_chars = sum(len(w[0]) for l in cluster if l.stroke for w in l.words)
+        baseline = median(l.baseline for l in cluster) * points_per_pixel
+        out.append(Line(page=page_number, top=round(baseline - size * _TOP_ABOVE_BASELINE, 2),
+                        x0=round(min(l.x0 for l in cluster) * points_per_pixel, 2),
+                        x1=round(max(l.x1 for l in cluster) * points_per_pixel, 2),
+                        text=text, font="OCR", size=size, bold=bold_chars >= 0.6 * chars))
+    out.sort(key=lambda l: l.top)
+    return out
+
+
+def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings = OcrSettings()) -> Page:
+    """OCR one PDF page into a Page of Lines (in points, reading frame) with its mean word confidence."""
+    image = render_gray(page, settings.dpi)
+    width_pt, height_pt = page.get_size()
+    pixels_per_point = image.shape[1] / width_pt
+    hocr = run_tesseract(image, pixels_per_point * 72.0, settings)
+    lines, frame, frame_width, frame_height = parse_hocr(hocr)
+    bold = _mark_bold(lines, _ink(image, frame)) if lines else set()
+    confidences = [c for line in lines for _, c, _ in line.words]
+    points_per_pixel = 1.0 / pixels_per_point
+    return Page(number=number, width=round(frame_width * points_per_pixel, 2),
+                height=round(frame_height * points_per_pixel, 2),
+                lines=_to_lines(number, lines, bold, points_per_pixel), has_text_layer=False, ocr=True,
+                ocr_confidence=round(sum(confidences) / len(confidences), 2) if confidences else None)
+
+
+def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSettings = OcrSettings()) -> ExtractedDocument:
+    """Replace every page without a text layer by its OCR reading; pages with text are not touched.
+
+    Without Tesseract (or on a page that fails or times out) the page stays as it was: no text, and the
+    parser's `no_text_layer` warning says so."""
+    todo = [k for k, page in enumerate(doc.pages) if not page.has_text_layer]
+    if not todo:
+        return doc
+    try:
+        check_installed(settings)
+    except OcrUnavailable:
+        return doc
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for k in todo:
+            page = pdf[k]
+            try:
+                doc.pages[k] = ocr_page(page, k + 1, settings)
+            except (subprocess.TimeoutExpired, RuntimeError, ElementTree.ParseError, StopIteration):
+                continue  # left as a page without text; the parser warns
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return doc
+
+
+def ocr_warnings(doc: ExtractedDocument) -> list[ParseWarning]:
+    """`low_ocr_confidence` for OCR'd pages whose mean word confidence is below LOW_CONFIDENCE."""
+    return [ParseWarning("low_ocr_confidence",
+                         f"page {page.number} was read by OCR with mean word confidence "
+                         f"{page.ocr_confidence:.0f} (< {LOW_CONFIDENCE:.0f}); check its text", None, page.number)
+            for page in doc.pages
+            if page.ocr and page.ocr_confidence is not None and page.ocr_confidence < LOW_CONFIDENCE]
