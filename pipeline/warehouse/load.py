@@ -69,6 +69,16 @@ def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, st
     return result
 
 
+def _ocr_columns(doc) -> list:
+    """OCR provenance for the document row: OCR'd pages, their mean word confidence, the document's mean."""
+    pages = [page for page in doc.pages if page.ocr]
+    if not pages:
+        return [None, None, None]
+    known = [page.ocr_confidence for page in pages if page.ocr_confidence is not None]
+    return [[page.number for page in pages], [page.ocr_confidence for page in pages],
+            round(sum(known) / len(known), 2) if known else None]
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], on_conflict: str = "") -> None:
     """Insert many rows with few statements: DuckDB's executemany pays a large per-row cost."""
     if not rows:
@@ -99,7 +109,7 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
         con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
         status = "parsed_with_warnings" if meeting.warnings else "parsed"
         insert_rows(con, "documents", [[doc_id, doc.source_file, source_path, size_bytes, len(doc.pages),
-                                        doc.pages_without_text, doc.engine, status, now]])
+                                        doc.pages_without_text, doc.engine, status, now, *_ocr_columns(doc)]])
         insert_rows(con, "meetings", [[mid, doc_id, doc.source_file, meeting.municipality, meeting.committee,
                                        meeting.document_type, meeting.meeting_date, meeting.start_time,
                                        meeting.end_time, meeting.location]])

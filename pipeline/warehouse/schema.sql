@@ -13,8 +13,16 @@ CREATE TABLE IF NOT EXISTS documents (
     pages_without_text  INTEGER[],
     engine              VARCHAR,
     status              VARCHAR NOT NULL,         -- 'parsed' | 'parsed_with_warnings'
-    ingested_at         TIMESTAMP NOT NULL
+    ingested_at         TIMESTAMP NOT NULL,
+    ocr_pages           INTEGER[],                -- pages read by OCR (no text layer)
+    ocr_page_confidence DOUBLE[],                 -- their mean word confidence 0-100, aligned with ocr_pages
+    ocr_mean_confidence DOUBLE                    -- mean over the OCR'd pages
 );
+
+-- OCR provenance columns on warehouses created before them.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_pages INTEGER[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_page_confidence DOUBLE[];
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_mean_confidence DOUBLE;
 
 CREATE TABLE IF NOT EXISTS meetings (
     meeting_id     VARCHAR PRIMARY KEY,
