@@ -24,7 +24,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from statistics import median
@@ -46,19 +46,30 @@ _MIN_WORD_CONFIDENCE = 20.0
 _MAX_PIXELS = 40_000_000
 # Font size in points per point of Tesseract's line height, and the font box top above the baseline
 # as a share of the size: calibrated on rendered corpus pages against the text engine's lines.
-_SIZE_PER_XSIZE = 0.82
+_SIZE_PER_XSIZE = 1.08
 _TOP_ABOVE_BASELINE = 0.80
 # A line is bold when its stroke ratio exceeds the page's median ratio by this factor.
 _BOLD_FACTOR = 1.25
 _BASELINE_TOLERANCE = 3.0  # points; pdfplumber's line tolerance
+# Tesseract's line heights scatter by a few per cent around the printed size; sizes within this share
+# above the smallest of a group are one size, so the parser sees one body size, as in a text layer.
+_SIZE_TOLERANCE = 0.08
 
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _NUMBER = r"(-?[\d.]+)"
 
 
+def _dpi_from_environment() -> int:
+    """MINUTES_OCR_DPI overrides the rendering resolution (benchmarks/bench_ocr.py compares several)."""
+    try:
+        return min(600, max(72, int(os.environ.get("MINUTES_OCR_DPI", DEFAULT_DPI))))
+    except ValueError:
+        return DEFAULT_DPI
+
+
 @dataclass(frozen=True)
 class OcrSettings:
-    dpi: int = DEFAULT_DPI
+    dpi: int = field(default_factory=_dpi_from_environment)
     language: str = "dan"
     timeout_s: float = 120.0  # per page; a page that takes longer is left without text
     psm: int = 1
@@ -78,8 +89,9 @@ def tesseract_languages() -> set[str]:
     return {line.strip() for line in out.stdout.splitlines()[1:] if line.strip()}
 
 
-def check_installed(settings: OcrSettings = OcrSettings()) -> None:
+def check_installed(settings: OcrSettings | None = None) -> None:
     """Raise OcrUnavailable unless tesseract, the language model and the OSD model are installed."""
+    settings = settings or OcrSettings()
     languages = tesseract_languages()
     missing = [name for name in (settings.language, "osd") if name not in languages]
     if not shutil.which("tesseract") or missing:
@@ -266,8 +278,9 @@ def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_pe
     return out
 
 
-def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings = OcrSettings()) -> Page:
+def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings | None = None) -> Page:
     """OCR one PDF page into a Page of Lines (in points, reading frame) with its mean word confidence."""
+    settings = settings or OcrSettings()
     image = render_gray(page, settings.dpi)
     width_pt, height_pt = page.get_size()
     pixels_per_point = image.shape[1] / width_pt
@@ -282,7 +295,7 @@ def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings = OcrSetti
                 ocr_confidence=round(sum(confidences) / len(confidences), 2) if confidences else None)
 
 
-def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSettings = OcrSettings()) -> ExtractedDocument:
+def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSettings | None = None) -> ExtractedDocument:
     """Replace every page without a text layer by its OCR reading; pages with text are not touched.
 
     Without Tesseract (or on a page that fails or times out) the page stays as it was: no text, and the
@@ -290,6 +303,7 @@ def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSett
     todo = [k for k, page in enumerate(doc.pages) if not page.has_text_layer]
     if not todo:
         return doc
+    settings = settings or OcrSettings()
     try:
         check_installed(settings)
     except OcrUnavailable:
@@ -306,7 +320,32 @@ def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSett
                 page.close()
     finally:
         pdf.close()
+    snap_sizes([line for page in doc.pages if page.ocr for line in page.lines])
     return doc
+
+
+def snap_sizes(lines: list[Line]) -> None:
+    """Give lines within _SIZE_TOLERANCE above their group's smallest size the group's typical size,
+    weighted by characters, rounded to 0.5 pt."""
+    ordered = sorted(lines, key=lambda line: line.size)
+    groups: list[list[Line]] = []
+    for line in ordered:
+        if groups and line.size <= groups[-1][0].size * (1 + _SIZE_TOLERANCE):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    for group in groups:
+        weighted = sorted((line.size, len(line.text)) for line in group)
+        half = sum(n for _, n in weighted) / 2
+        running = 0
+        typical = weighted[-1][0]
+        for size, n in weighted:
+            running += n
+            if running >= half:
+                typical = size
+                break
+        for line in group:
+            line.size = round(typical * 2) / 2
 
 
 def ocr_warnings(doc: ExtractedDocument) -> list[ParseWarning]:
@@ -316,3 +355,23 @@ def ocr_warnings(doc: ExtractedDocument) -> list[ParseWarning]:
                          f"{page.ocr_confidence:.0f} (< {LOW_CONFIDENCE:.0f}); check its text", None, page.number)
             for page in doc.pages
             if page.ocr and page.ocr_confidence is not None and page.ocr_confidence < LOW_CONFIDENCE]
+
+
+def write_image_only_pdf(source: Path, target: Path, dpi: int = DEFAULT_DPI, pages: int | None = None) -> int:
+    """Write `source` as a scan would look: every page rendered in grey at `dpi` and stored as a JPEG
+    image with no text layer (Pillow's PDF writer), at the original page size. Used by the OCR tests and
+    benchmarks/bench_ocr.py to make scanned versions of documents whose gold is known. Returns the page count."""
+    pdf = pdfium.PdfDocument(str(source))
+    try:
+        count = len(pdf) if pages is None else min(pages, len(pdf))
+        images = []
+        for index in range(count):
+            page = pdf[index]
+            try:
+                images.append(page.render(scale=dpi / 72.0, grayscale=True).to_pil())
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    images[0].save(target, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi), quality=90)
+    return count
