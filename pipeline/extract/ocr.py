@@ -44,9 +44,13 @@ LOW_CONFIDENCE = 70.0
 _MIN_WORD_CONFIDENCE = 20.0
 # A hostile page size must not allocate gigabytes: the rendering is scaled down to at most this.
 _MAX_PIXELS = 40_000_000
-# Font size in points per point of Tesseract's line height, and the font box top above the baseline
-# as a share of the size: calibrated on rendered corpus pages against the text engine's lines.
-_SIZE_PER_XSIZE = 1.08
+# Font size per pixel of ascent (capital/digit/ascender height above the baseline), per pixel of
+# Tesseract's x_size, and the font box top above the baseline as a share of the size: calibrated on
+# rendered corpus pages against the text engine's lines (median ratios).
+_ASCENT_TO_EM = 1.37
+_XSIZE_TO_EM = 1.08
+_ASCENDING = re.compile(r"[A-ZÆØ0-9bdfhklt]")
+_ABOVE_CAPS = re.compile(r"[ÅÀÁÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜ]")
 _TOP_ABOVE_BASELINE = 0.80
 # A line is bold when its stroke ratio exceeds the page's median ratio by this factor.
 _BOLD_FACTOR = 1.25
@@ -139,7 +143,7 @@ class _OcrLine:
     top: float
     bottom: float
     baseline: float
-    height: float  # Tesseract's x_size: the line's height (ascender to descender)
+    height: float  # font size in pixels
     words: list[tuple[str, float, tuple[float, float, float, float]]]  # text, confidence, box
     angle: int
     stroke: float = 0.0  # mean ink run length / height
@@ -207,11 +211,22 @@ def parse_hocr(hocr: str) -> tuple[list[_OcrLine], int, float, float]:
         slope_offset = _title_value(title, "baseline")
         if angle == 0 and frame == 0 and slope_offset and len(slope_offset) == 2:
             baseline = bottom + slope_offset[1]
-        size = (_title_value(title, "x_size") or [bottom - top])[0]
         upright_words = [(t, c, _upright(b, frame, width, height)) for t, c, b in words]
         upright_words.sort(key=lambda w: w[2][0])
+        size = _line_height(upright_words, baseline) or (_title_value(title, "x_size") or [bottom - top])[0] * _XSIZE_TO_EM
         lines.append(_OcrLine(x0, x1, top, bottom, baseline, size, upright_words, angle))
     return lines, frame, frame_width, frame_height
+
+
+def _line_height(words: list, baseline: float) -> float | None:
+    """The font size in pixels from the height of capitals, digits and ascenders above the baseline
+    (about 0.72 em in text fonts); None when the line has none of them (then Tesseract's x_size serves,
+    which overshoots on lines of digits only)."""
+    heights = sorted(baseline - box[1] for text, _, box in words
+                     if _ASCENDING.search(text) and not _ABOVE_CAPS.search(text))
+    if not heights:
+        return None
+    return heights[len(heights) // 2] * _ASCENT_TO_EM
 
 
 # --------------------------------------------------------------------------- bold
@@ -265,7 +280,7 @@ def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_pe
         text = " ".join(w[0] for l in cluster for w in l.words)
         sizes: dict[float, int] = {}
         for l in cluster:
-            size = round(l.height * points_per_pixel * _SIZE_PER_XSIZE, 1)
+            size = round(l.height * points_per_pixel, 1)
             sizes[size] = sizes.get(size, 0) + sum(len(w[0]) for w in l.words)
         size = max(sizes, key=sizes.get)
         bold_chars = sum(len(w[0]) for l in cluster if l.stroke for w in l.words)
