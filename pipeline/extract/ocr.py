@@ -49,7 +49,11 @@ _MAX_PIXELS = 40_000_000
 # rendered corpus pages against the text engine's lines (median ratios).
 _ASCENT_TO_EM = 1.37
 _XSIZE_TO_EM = 1.08
-_ASCENDING = re.compile(r"[A-ZÆØ0-9bdfhklt]")
+_ASCENDER_TO_EM = 1.33
+_CAPITAL_TO_EM = 1.39
+_ASCENDER = re.compile(r"[bdfhklt]")
+_CAPITAL = re.compile(r"[A-ZÆØ0-9]")
+_DESCENDING = re.compile(r"[gjpqyQ,;()/]")
 _ABOVE_CAPS = re.compile(r"[ÅÀÁÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜ]")
 _TOP_ABOVE_BASELINE = 0.80
 # A line is bold when its stroke ratio exceeds the page's median ratio by this factor.
@@ -58,6 +62,9 @@ _BASELINE_TOLERANCE = 3.0  # points; pdfplumber's line tolerance
 # Tesseract's line heights scatter by a few per cent around the printed size; sizes within this share
 # above the smallest of a group are one size, so the parser sees one body size, as in a text layer.
 _SIZE_TOLERANCE = 0.08
+# Sizes are grouped where sorted sizes step by less than this share (one printed size is a dense run of
+# estimates; two printed sizes leave a gap between their runs).
+_SIZE_GAP = 0.025
 
 # A first "word" of one or two symbols, none of them a letter, digit, bracket or quote: a bullet (a lone
 # dash is left to the layout step's own dash-bullet rule).
@@ -222,16 +229,27 @@ def parse_hocr(hocr: str) -> tuple[list[_OcrLine], int, float, float]:
 
 
 def _line_height(words: list, baseline: float) -> float | None:
-    """The font size in pixels from the height of capitals, digits and ascenders above the baseline
-    (about 0.72 em in text fonts); None when the line has none of them (then Tesseract's x_size serves,
-    which overshoots on lines of digits only)."""
-    heights = sorted(baseline - box[1] for text, _, box in words
-                     if _ASCENDING.search(text) and not _ABOVE_CAPS.search(text))
-    if not heights:
+    """The font size in pixels, from the height of the line's words: a word without descenders or
+    accents above capitals spans its ascenders (about 0.75 em) or its capitals and digits (about 0.72 em).
+    Each word measures on its own, so the mean of the middle half is finer than whole pixels (0.36 pt
+    at 200 dpi). Falls back to the ascent above the baseline, then (caller) to Tesseract's x_size,
+    which overshoots on lines of digits only."""
+    estimates = []
+    for text, _, box in words:
+        if _ABOVE_CAPS.search(text) or _DESCENDING.search(text):
+            continue
+        if _ASCENDER.search(text):
+            estimates.append((box[3] - box[1]) * _ASCENDER_TO_EM)
+        elif _CAPITAL.search(text):
+            estimates.append((box[3] - box[1]) * _CAPITAL_TO_EM)
+    if not estimates:
+        estimates = [(baseline - box[1]) * _ASCENT_TO_EM for text, _, box in words
+                     if (_ASCENDER.search(text) or _CAPITAL.search(text)) and not _ABOVE_CAPS.search(text)]
+    if not estimates:
         return None
-    # mean of the middle half: whole pixels are coarse (0.36 pt at 200 dpi), the average is finer
-    middle = heights[len(heights) // 4: len(heights) - len(heights) // 4] or heights
-    return sum(middle) / len(middle) * _ASCENT_TO_EM
+    estimates.sort()
+    middle = estimates[len(estimates) // 4: len(estimates) - len(estimates) // 4] or estimates
+    return sum(middle) / len(middle)
 
 
 # --------------------------------------------------------------------------- bold
@@ -283,7 +301,7 @@ def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_pe
         cluster.sort(key=lambda l: l.x0)
         chars = sum(len(w[0]) for l in cluster for w in l.words)
         words = [w[0] for l in cluster for w in l.words]
-        if len(words) > 1 and _MISREAD_BULLET.match(words[0]) and words[0] not in ("-", "–", "—"):
+        if len(words) > 1 and _MISREAD_BULLET.match(words[0]) and words[0] != "-":
             words[0] = "•"  # a printed bullet Tesseract reads as punctuation ("-…", "«", "°")
         text = " ".join(words)
         sizes: dict[float, int] = {}
@@ -362,12 +380,12 @@ def snap_to_printed_sizes(ocr_lines: list[Line], text_lines: list[Line]) -> None
 
 
 def snap_sizes(lines: list[Line]) -> None:
-    """Give lines within _SIZE_TOLERANCE above their group's smallest size the group's typical size,
+    """Group sizes into runs without a step above _SIZE_GAP and give each line its run's typical size,
     weighted by characters, rounded to 0.5 pt."""
     ordered = sorted(lines, key=lambda line: line.size)
     groups: list[list[Line]] = []
     for line in ordered:
-        if groups and line.size <= groups[-1][0].size * (1 + _SIZE_TOLERANCE):
+        if groups and line.size <= groups[-1][-1].size * (1 + _SIZE_GAP):
             groups[-1].append(line)
         else:
             groups.append([line])
