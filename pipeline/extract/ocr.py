@@ -69,6 +69,8 @@ _SIZE_GAP = 0.025
 # A first "word" of one or two symbols, none of them a letter, digit, bracket or quote: a bullet (a lone
 # dash is left to the layout step's own dash-bullet rule).
 _MISREAD_BULLET = re.compile(r"^[^\w\s()\[\]§\"'„“”]{1,2}$")
+# "129... Title": Tesseract sometimes repeats the period after a leading number.
+_DOTS_AFTER_NUMBER = re.compile(r"^(\d{1,4})\.{2,}\s*")
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _NUMBER = r"(-?[\d.]+)"
 
@@ -265,15 +267,25 @@ def _stroke_ratio(ink: numpy.ndarray, line: _OcrLine) -> float:
     return (dark / runs) / line.height if runs and line.height > 0 else 0.0
 
 
-def _mark_bold(lines: list[_OcrLine], ink: numpy.ndarray) -> set[int]:
-    """Indexes of lines whose strokes are clearly heavier than the page's typical line."""
+def _measure_strokes(lines: list[_OcrLine], ink: numpy.ndarray) -> None:
     for line in lines:
         line.stroke = _stroke_ratio(ink, line)
-    weighted = [line.stroke for line in lines for word in line.words for _ in word[0] if line.stroke > 0]
+
+
+def decide_bold(lines: list[tuple[Line, float]]) -> None:
+    """Bold = strokes clearly heavier than the typical (character-weighted median) line of the same
+    document: a page with only a heading and a few lines has no typical line of its own."""
+    weighted = sorted((stroke, len(line.text)) for line, stroke in lines if stroke > 0)
     if not weighted:
-        return set()
-    typical = median(weighted)
-    return {k for k, line in enumerate(lines) if line.stroke > typical * _BOLD_FACTOR}
+        return
+    half, running, typical = sum(n for _, n in weighted) / 2, 0, weighted[-1][0]
+    for stroke, n in weighted:
+        running += n
+        if running >= half:
+            typical = stroke
+            break
+    for line, stroke in lines:
+        line.bold = stroke > typical * _BOLD_FACTOR
 
 
 def _ink(image: numpy.ndarray, frame: int) -> numpy.ndarray:
@@ -291,10 +303,9 @@ def _ink(image: numpy.ndarray, frame: int) -> numpy.ndarray:
 
 
 # --------------------------------------------------------------------------- words -> Line
-def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_per_pixel: float) -> list[Line]:
-    """Cluster Tesseract's lines by baseline and join each cluster left to right, as pdfplumber does."""
-    for k, line in enumerate(lines):
-        line.stroke = 1.0 if k in bold else 0.0  # reuse: 1 marks bold
+def _to_lines(page_number: int, lines: list[_OcrLine], points_per_pixel: float) -> list[tuple[Line, float]]:
+    """Cluster Tesseract's lines by baseline and join each cluster left to right, as pdfplumber does.
+    Each Line comes with its stroke ratio (character-weighted), for `decide_bold`."""
     clusters = cluster_objects(lines, lambda l: l.baseline * points_per_pixel, _BASELINE_TOLERANCE)
     out = []
     for cluster in clusters:
@@ -303,37 +314,46 @@ def _to_lines(page_number: int, lines: list[_OcrLine], bold: set[int], points_pe
         words = [w[0] for l in cluster for w in l.words]
         if len(words) > 1 and _MISREAD_BULLET.match(words[0]) and words[0] != "-":
             words[0] = "•"  # a printed bullet Tesseract reads as punctuation ("-…", "«", "°")
-        text = " ".join(words)
+        text = _DOTS_AFTER_NUMBER.sub(r"\1. ", " ".join(words))
         sizes: dict[float, int] = {}
         for l in cluster:
             size = round(l.height * points_per_pixel, 1)
             sizes[size] = sizes.get(size, 0) + sum(len(w[0]) for w in l.words)
         size = max(sizes, key=sizes.get)
-        bold_chars = sum(len(w[0]) for l in cluster if l.stroke for w in l.words)
+        stroke = sum(l.stroke * len(w[0]) for l in cluster for w in l.words) / max(chars, 1)
         baseline = median(l.baseline for l in cluster) * points_per_pixel
-        out.append(Line(page=page_number, top=round(baseline - size * _TOP_ABOVE_BASELINE, 2),
+        out.append((Line(page=page_number, top=round(baseline - size * _TOP_ABOVE_BASELINE, 2),
                         x0=round(min(l.x0 for l in cluster) * points_per_pixel, 2),
                         x1=round(max(l.x1 for l in cluster) * points_per_pixel, 2),
-                        text=text, font="OCR", size=size, bold=bold_chars >= 0.6 * chars))
-    out.sort(key=lambda l: l.top)
+                        text=text, font="OCR", size=size), stroke))
+    out.sort(key=lambda pair: pair[0].top)
     return out
 
 
-def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings | None = None) -> Page:
-    """OCR one PDF page into a Page of Lines (in points, reading frame) with its mean word confidence."""
-    settings = settings or OcrSettings()
+def read_page(page: pdfium.PdfPage, number: int, settings: OcrSettings) -> tuple[Page, list[tuple[Line, float]]]:
+    """OCR one PDF page: the Page (lines in points, reading frame, mean word confidence) and every
+    line's stroke ratio (bold is decided per document, by `decide_bold`)."""
     image = render_gray(page, settings.dpi)
-    width_pt, height_pt = page.get_size()
+    width_pt, _ = page.get_size()
     pixels_per_point = image.shape[1] / width_pt
     hocr = run_tesseract(image, pixels_per_point * 72.0, settings)
     lines, frame, frame_width, frame_height = parse_hocr(hocr)
-    bold = _mark_bold(lines, _ink(image, frame)) if lines else set()
+    if lines:
+        _measure_strokes(lines, _ink(image, frame))
     confidences = [c for line in lines for _, c, _ in line.words]
     points_per_pixel = 1.0 / pixels_per_point
+    pairs = _to_lines(number, lines, points_per_pixel)
     return Page(number=number, width=round(frame_width * points_per_pixel, 2),
                 height=round(frame_height * points_per_pixel, 2),
-                lines=_to_lines(number, lines, bold, points_per_pixel), has_text_layer=False, ocr=True,
-                ocr_confidence=round(sum(confidences) / len(confidences), 2) if confidences else None)
+                lines=[line for line, _ in pairs], has_text_layer=False, ocr=True,
+                ocr_confidence=round(sum(confidences) / len(confidences), 2) if confidences else None), pairs
+
+
+def ocr_page(page: pdfium.PdfPage, number: int, settings: OcrSettings | None = None) -> Page:
+    """OCR one PDF page on its own into a Page of Lines (bold judged within the page)."""
+    result, pairs = read_page(page, number, settings or OcrSettings())
+    decide_bold(pairs)
+    return result
 
 
 def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSettings | None = None) -> ExtractedDocument:
@@ -350,17 +370,20 @@ def ocr_pages_without_text(path: Path, doc: ExtractedDocument, settings: OcrSett
     except OcrUnavailable:
         return doc
     pdf = pdfium.PdfDocument(str(path))
+    strokes: list[tuple[Line, float]] = []
     try:
         for k in todo:
             page = pdf[k]
             try:
-                doc.pages[k] = ocr_page(page, k + 1, settings)
+                doc.pages[k], pairs = read_page(page, k + 1, settings)
+                strokes.extend(pairs)
             except (subprocess.TimeoutExpired, RuntimeError, ElementTree.ParseError, StopIteration):
                 continue  # left as a page without text; the parser warns
             finally:
                 page.close()
     finally:
         pdf.close()
+    decide_bold(strokes)
     ocr_lines = [line for page in doc.pages if page.ocr for line in page.lines]
     snap_sizes(ocr_lines)
     snap_to_printed_sizes(ocr_lines, [line for page in doc.pages if not page.ocr for line in page.lines])
