@@ -11,9 +11,11 @@ The result is the same `Line` records the text engines produce, so the parser ne
   for a page turned by 90 degrees), the way a reader holds it;
 * Tesseract's lines are re-clustered by baseline and joined left to right, as pdfplumber joins the
   words that share a line (a label and its value in two columns become one line);
-* size comes from Tesseract's line height (`x_size`), top from the baseline, both in PDF points;
+* size comes from the heights of the line's words (ascender or capital height, calibrated against the
+  text engine on rendered corpus pages), grouped per document so one printed size is one size, and in
+  a mixed document snapped to the sizes its text layer prints; top from the baseline; PDF points;
 * bold is estimated from the stroke width: the mean length of horizontal runs of ink per line,
-  relative to the line height, clearly above the page's typical ratio.
+  relative to the font size, clearly above the document's typical line.
 
 Provenance: every OCR'd page gets `ocr=True` and its mean word confidence (0-100).
 """
@@ -44,9 +46,10 @@ LOW_CONFIDENCE = 70.0
 _MIN_WORD_CONFIDENCE = 20.0
 # A hostile page size must not allocate gigabytes: the rendering is scaled down to at most this.
 _MAX_PIXELS = 40_000_000
-# Font size per pixel of ascent (capital/digit/ascender height above the baseline), per pixel of
-# Tesseract's x_size, and the font box top above the baseline as a share of the size: calibrated on
-# rendered corpus pages against the text engine's lines (median ratios).
+# Font size per pixel of word height (words with ascenders / with only capitals and digits, no
+# descenders), per pixel of ascent above the baseline, per pixel of Tesseract's x_size, and the font box
+# top above the baseline as a share of the size: median ratios on rendered corpus pages against the text
+# engine's lines.
 _ASCENT_TO_EM = 1.37
 _XSIZE_TO_EM = 1.08
 _ASCENDER_TO_EM = 1.33
@@ -56,11 +59,10 @@ _CAPITAL = re.compile(r"[A-ZÆØ0-9]")
 _DESCENDING = re.compile(r"[gjpqyQ,;()/]")
 _ABOVE_CAPS = re.compile(r"[ÅÀÁÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜ]")
 _TOP_ABOVE_BASELINE = 0.80
-# A line is bold when its stroke ratio exceeds the page's median ratio by this factor.
+# A line is bold when its stroke ratio exceeds the document's typical (median) ratio by this factor.
 _BOLD_FACTOR = 1.25
 _BASELINE_TOLERANCE = 3.0  # points; pdfplumber's line tolerance
-# Tesseract's line heights scatter by a few per cent around the printed size; sizes within this share
-# above the smallest of a group are one size, so the parser sees one body size, as in a text layer.
+# In a mixed document an OCR'd size within this share of a size the text layer prints takes that size.
 _SIZE_TOLERANCE = 0.08
 # Sizes are grouped where sorted sizes step by less than this share (one printed size is a dense run of
 # estimates; two printed sizes leave a gap between their runs).
