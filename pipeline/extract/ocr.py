@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from statistics import median
+from typing import Iterable
 
 import numpy
 import pypdfium2 as pdfium
@@ -428,12 +429,12 @@ def snap_sizes(lines: list[Line]) -> None:
             line.size = round(typical * 2) / 2
 
 
-def ocr_warnings(doc: ExtractedDocument) -> list[ParseWarning]:
+def ocr_warnings(pages: Iterable[Page]) -> list[ParseWarning]:
     """`low_ocr_confidence` for OCR'd pages whose mean word confidence is below LOW_CONFIDENCE."""
     return [ParseWarning("low_ocr_confidence",
                          f"page {page.number} was read by OCR with mean word confidence "
                          f"{page.ocr_confidence:.0f} (< {LOW_CONFIDENCE:.0f}); check its text", None, page.number)
-            for page in doc.pages
+            for page in pages
             if page.ocr and page.ocr_confidence is not None and page.ocr_confidence < LOW_CONFIDENCE]
 
 

@@ -120,7 +120,7 @@ def _collect_warnings(meeting: Meeting, doc: ExtractedDocument, front_end: int, 
     for page in doc.pages:
         if not page.has_text_layer and not page.ocr:
             warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
-    meeting.warnings.extend(ocr_warnings(doc))
+    meeting.warnings.extend(ocr_warnings(doc.pages))
     covered = set(appendix_pages)
     if meeting.items or front_end:
         first_item_page = doc.lines[front_end].page if front_end < len(doc.lines) else None
