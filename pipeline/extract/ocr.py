@@ -38,8 +38,8 @@ from pdfplumber.utils import cluster_objects
 
 from pipeline.model import ExtractedDocument, Line, Page, ParseWarning
 
-# Measured (benchmarks/bench_ocr.py): 200 dpi scores as well as 300 dpi on rendered corpus pages at
-# about half the time; 150 dpi loses small print.
+# Measured (benchmarks/bench_ocr.py, README): on scans made at 300 dpi, OCR at 200 dpi scores as well as
+# at 300 dpi (0.992) in about 3/4 of the time per page; 150 dpi loses small print (0.940).
 DEFAULT_DPI = 200
 # Pages whose mean word confidence is below this get a `low_ocr_confidence` parse warning.
 LOW_CONFIDENCE = 70.0
