@@ -5,13 +5,13 @@
 
 1. Parses every document once with instrumentation that records, per house style, which
    vocabulary entries were actually used to decide something:
-     - section-heading variants (SECTION_HEADINGS / KIND_OF_VARIANT) that made `classify_heading`
+     - section-heading variants (the model's headings.jsonl pattern table) that made `classify_heading`
        return a heading, via the whole-line lookup (exact or rapidfuzz), the inline "Label: text"
        rule, or the "starts with a variant" prefix rule;
-     - front-matter labels (FRONT_LABELS) that `metadata._label` matched;
-     - document-type words (DOCUMENT_TYPE_WORDS) that decided `document_type` on the cover.
+     - front-matter labels (front_labels.jsonl) that `metadata._label` matched;
+     - document-type words (document_types.jsonl) that decided `document_type` on the cover.
 2. For each held-out style S, the entries used by S and by no other style ("S-only knowledge")
-   are removed from the vocabulary in fresh worker processes; S is re-parsed and scored.
+   are removed from the loaded pipeline's lexicon in fresh worker processes; S is re-parsed and scored.
 3. Writes benchmarks/results/leave_one_style_out.md and prints it.
 
 Nothing under pipeline/ is modified on disk: the removal is an in-memory mutation in the workers.
@@ -99,34 +99,13 @@ _PENDING: list = []  # vocabulary_kind calls made inside the current classify_he
 _ANOMALIES: Counter = Counter()  # re-implementation disagreed with the original / unattributed result
 
 
-def _apply_removals(removals: list[tuple]) -> None:
-    """Remove vocabulary entries in memory (this process only)."""
-    from pipeline.parse import headings, metadata, vocabulary
-
-    section = [e for e in removals if e[0] == "section"]
-    labels = [e for e in removals if e[0] == "label"]
-    doctypes = [e for e in removals if e[0] == "doctype"]
-    kov_objects = {id(vocabulary.KIND_OF_VARIANT): vocabulary.KIND_OF_VARIANT,
-                   id(headings.KIND_OF_VARIANT): headings.KIND_OF_VARIANT}
-    for _, kind, variant in section:
-        if variant in vocabulary.SECTION_HEADINGS.get(kind, []):
-            vocabulary.SECTION_HEADINGS[kind].remove(variant)
-        for kov in kov_objects.values():
-            kov.pop(variant, None)
-    headings._VARIANTS[:] = list(headings.KIND_OF_VARIANT)
-    label_dicts = {id(vocabulary.FRONT_LABELS): vocabulary.FRONT_LABELS, id(metadata.FRONT_LABELS): metadata.FRONT_LABELS}
-    for _, field, label in labels:
-        for fl in label_dicts.values():
-            if label in fl.get(field, []):
-                fl[field].remove(label)
-    # metadata imported FRONT_LABELS by name: both names were mutated in place above
-    dt_dicts = {id(vocabulary.DOCUMENT_TYPE_WORDS): vocabulary.DOCUMENT_TYPE_WORDS,
-                id(metadata.DOCUMENT_TYPE_WORDS): metadata.DOCUMENT_TYPE_WORDS}
-    for _, kind, word in doctypes:
-        for dt in dt_dicts.values():
-            if word in dt.get(kind, []):
-                dt[kind].remove(word)
-    headings.vocabulary_kind.cache_clear()
+def _apply_removals(lexicon, removals: list[tuple]) -> None:
+    """Remove lexicon entries from the loaded pipeline's pattern tables (this process only)."""
+    tables = {"section": "headings", "label": "front_labels", "doctype": "document_types"}
+    for kind_of_entry, label, pattern in removals:
+        name = tables[kind_of_entry]
+        lexicon.tables[name] = [entry for entry in lexicon.tables.get(name, []) if entry != (label, pattern)]
+    lexicon._index()  # rebuild the views (and empty the heading cache)
 
 
 def _install_instrumentation() -> None:
@@ -135,63 +114,62 @@ def _install_instrumentation() -> None:
     from rapidfuzz import fuzz, process
 
     from pipeline.parse import headings, metadata, structure
+    from pipeline.parse.patterns import Lexicon
 
-    orig_vk = headings.vocabulary_kind
+    orig_vk = Lexicon.heading_kind
     orig_ch = headings.classify_heading
     orig_label = metadata._label
+    orig_doctype = Lexicon.document_type
 
-    @lru_cache(maxsize=20000)
-    def lookup(text: str):
-        """headings.vocabulary_kind re-implemented, returning the variant that matched as well."""
+    def lookup(lexicon, text: str):
+        """Lexicon.heading_kind re-implemented, returning the variant that matched as well."""
         low = re.sub(r"\s+", " ", text.lower()).strip(" :.")
         if not low or len(low) > 60:
             return None
-        kov = headings.KIND_OF_VARIANT
+        kov = lexicon.kind_of_variant
         if low in kov:
             return kov[low], 100.0, low
-        best = process.extractOne(low, headings._VARIANTS, scorer=fuzz.ratio)
+        best = process.extractOne(low, lexicon._variants, scorer=fuzz.ratio)
         if best and len(low) >= 6 and best[1] >= 88:
             return kov[best[0]], float(best[1]), best[0]
         return None
 
-    def vocabulary_kind(text: str):
-        result = orig_vk(text)  # the original decides; the re-implementation only names the variant
-        mine = lookup(text)
+    def heading_kind(self, text: str):
+        result = orig_vk(self, text)  # the original decides; the re-implementation only names the variant
+        mine = lookup(self, text)
         if (None if mine is None else (mine[0], mine[1])) != result:
-            _ANOMALIES["vocabulary_kind re-implementation disagreed"] += 1
+            _ANOMALIES["heading_kind re-implementation disagreed"] += 1
             mine = None
         _PENDING.append((text, result, mine[2] if mine else None))
         return result
 
-    vocabulary_kind.cache_clear = orig_vk.cache_clear  # callers may clear the cache
-
-    def record_section(kind: str, variant: str | None, rule: str) -> None:
+    def record_section(lexicon, kind: str, variant: str | None, rule: str) -> None:
         if variant is None:
             _ANOMALIES[f"{rule}: variant unknown"] += 1
             return
-        _USED[("section", headings.KIND_OF_VARIANT.get(variant, kind), variant)] += 1
+        _USED[("section", lexicon.kind_of_variant.get(variant, kind), variant)] += 1
         _RULES[rule] += 1
 
-    def classify_heading(text, emphasized, *args, **kwargs):  # pass-through: the signature may change
+    def classify_heading(text, emphasized, lexicon, *args, **kwargs):  # pass-through
         _PENDING.clear()
-        result = orig_ch(text, emphasized, *args, **kwargs)
+        result = orig_ch(text, emphasized, lexicon, *args, **kwargs)
         calls = list(_PENDING)
         _PENDING.clear()
         if result is not None:
             try:
-                _attribute(text, emphasized, result, calls)
+                _attribute(text, emphasized, lexicon, result, calls)
             except Exception as exc:  # attribution must never change the parse
                 _ANOMALIES[f"attribution error {type(exc).__name__}"] += 1
         return result
 
-    def _attribute(text, emphasized, result, calls):
+    def _attribute(text, emphasized, lexicon, result, calls):
         # mirrors the rule order of headings.classify_heading
         clean = re.sub(r"\s+", " ", text).strip()
         words = clean.split()
-        if headings.decision_heading(clean):
+        if headings.decision_heading(clean, lexicon):
             _RULES["regex: decision heading"] += 1
             return
-        lead_in, indstilles = getattr(headings, "_LEAD_IN", None), getattr(headings, "_INDSTILLES", None)
+        lead_in, indstilles = lexicon.lead_in_re, lexicon.recommendation_phrase_re
         if result.kind == "recommendation" and (
                 (emphasized and lead_in is not None and lead_in.match(clean) and len(words) <= 14)
                 or (indstilles is not None and indstilles.match(clean))):
@@ -200,7 +178,7 @@ def _install_instrumentation() -> None:
         if len(words) <= 7:
             for arg, found, variant in calls:
                 if arg == clean and found and (emphasized or found[1] >= 99 and clean[:1].isupper()):
-                    record_section(found[0], variant, "vocabulary: whole line" + (" (exact)" if found[1] == 100 else " (fuzzy)"))
+                    record_section(lexicon, found[0], variant, "vocabulary: whole line" + (" (exact)" if found[1] == 100 else " (fuzzy)"))
                     return
         label_inline = getattr(headings, "_LABEL_INLINE", None)
         inline = label_inline.match(clean) if label_inline is not None else None
@@ -208,22 +186,22 @@ def _install_instrumentation() -> None:
             for arg, found, variant in calls:
                 if arg == inline.group(1) and found and found[1] >= 95 and \
                         found[0] in {"decision", "recommendation", "attachments"}:
-                    record_section(found[0], variant, "vocabulary: inline 'Label: text'")
+                    record_section(lexicon, found[0], variant, "vocabulary: inline 'Label: text'")
                     return
         if emphasized and len(words) <= 9 and clean[:1].isupper():
             low = clean.lower()
-            for variant, kind in headings.KIND_OF_VARIANT.items():
+            for variant, kind in lexicon.kind_of_variant.items():
                 if low.startswith(variant + " ") and kind not in {"attendance"} and not clean.endswith("."):
-                    record_section(kind, variant, "vocabulary: prefix")
+                    record_section(lexicon, kind, variant, "vocabulary: prefix")
                     return
         _ANOMALIES["classify_heading result not attributed"] += 1
 
-    def _label(line_text: str):
-        result = orig_label(line_text)
+    def _label(line_text: str, lexicon):
+        result = orig_label(line_text, lexicon)
         if result is not None:
             low = line_text.strip().lower()
             best = None
-            for field_name, labels in metadata.FRONT_LABELS.items():
+            for field_name, labels in lexicon.front_labels.items():
                 for label in labels:
                     if low.startswith(label) and (len(low) == len(label) or not low[len(label)].isalpha()):
                         if best is None or len(label) > len(best[1]):
@@ -234,37 +212,32 @@ def _install_instrumentation() -> None:
                 _ANOMALIES["_label re-implementation disagreed"] += 1
         return result
 
-    # document-type words: metadata tests them with re.search(rf"\b{re.escape(w)}\b", low); a proxy
-    # for metadata's `re` records which word's pattern matched (first match in list order decides).
-    patterns = {rf"\b{re.escape(w)}\b": (kind, w) for kind, ws in metadata.DOCUMENT_TYPE_WORDS.items() for w in ws}
+    def document_type(self, text: str):
+        """Lexicon.document_type, recording which word decided (first kind in table order, first word)."""
+        result = orig_doctype(self, text)
+        if result is not None:
+            low = text.lower()
+            for word in self.document_type_words.get(result, []):
+                if re.search(rf"\b{re.escape(word)}\b", low):
+                    _USED[("doctype", result, word)] += 1
+                    break
+        return result
 
-    class _ReProxy:
-        def __getattr__(self, name):
-            return getattr(re, name)
-
-        @staticmethod
-        def search(pattern, string, flags=0):
-            match = re.search(pattern, string, flags)
-            if match and isinstance(pattern, str) and pattern in patterns:
-                kind, word = patterns[pattern]
-                _USED[("doctype", kind, word)] += 1
-            return match
-
-    headings.vocabulary_kind = vocabulary_kind
+    Lexicon.heading_kind = heading_kind
+    Lexicon.document_type = document_type
     headings.classify_heading = classify_heading
     structure.classify_heading = classify_heading  # imported by name there
     metadata._label = _label
-    metadata.re = _ReProxy()
 
 
 def _init_worker(removals: list[tuple]) -> None:
     global _NLP
     from pipeline.parse.nlp import load_pipeline
 
-    if removals:
-        _apply_removals([tuple(e) for e in removals])
     _install_instrumentation()
     _NLP = load_pipeline()
+    if removals:
+        _apply_removals(_NLP.get_pipe("minutes_lexicon").lexicon, [tuple(e) for e in removals])
 
 
 def _parse_one(pdf: str, cache_file: str) -> dict:
@@ -521,12 +494,13 @@ def run(args, workers: int, cache_dir: Path, t_begin: float, attempt: int) -> in
 
 
 def _never_used(used_by: dict[str, Counter]) -> list[tuple]:
-    from pipeline.parse import vocabulary
+    from pipeline.parse.nlp import load_pipeline
 
+    lexicon = load_pipeline().get_pipe("minutes_lexicon").lexicon
     used = set().union(*used_by.values())
-    entries = [("section", k, v) for k, vs in vocabulary.SECTION_HEADINGS.items() for v in vs]
-    entries += [("label", k, v) for k, vs in vocabulary.FRONT_LABELS.items() for v in vs]
-    entries += [("doctype", k, v) for k, vs in vocabulary.DOCUMENT_TYPE_WORDS.items() for v in vs]
+    entries = [("section", k, v) for k, vs in lexicon.section_headings.items() for v in vs]
+    entries += [("label", k, v) for k, vs in lexicon.front_labels.items() for v in vs]
+    entries += [("doctype", k, v) for k, vs in lexicon.document_type_words.items() for v in vs]
     return [e for e in entries if e not in used]
 
 

@@ -7,21 +7,40 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import db_option
-from pipeline.warehouse.db import connect
+from pipeline.commands.options import (allow_failures_option, db_option, limit_options, make_limits, stamp)
+from pipeline.warehouse.db import WarehouseBusy, WarehouseError, connect
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: the warehouse is open in another process; try again later
 
 
+class WarehouseBusyError(click.ClickException):
+    exit_code = EXIT_BUSY
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class MinutesGroup(click.Group):
+    """Every command: a warehouse that is missing, busy or unreadable is one line on stderr, not a traceback
+    (exit 75 when busy, 1 otherwise)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except WarehouseBusy as exc:
+            raise WarehouseBusyError(str(exc)) from None
+        except WarehouseError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=MinutesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Mine Danish municipal meeting minutes (referater/dagsordener) into a DuckDB warehouse."""
 
 
-def refresh_search_index(con) -> None:
-    """Rebuild the full-text index after the warehouse changed (the index does not follow table changes)."""
-    from pipeline.search.index import rebuild_index
+def refresh_search_index(con, doc_ids: list[str]) -> str | None:
+    """Index the documents just loaded, and repair a missing or incomplete index (an earlier build was killed).
+    Raises IndexRefreshError when that fails."""
+    from pipeline.ingest.search_refresh import ensure_search_index
 
-    rebuild_index(con)
+    return ensure_search_index(con, doc_ids)
 
 
 def print_ingest_summary(report, con) -> None:
@@ -29,7 +48,7 @@ def print_ingest_summary(report, con) -> None:
                f"failed: {report.failed}  pages parsed: {report.pages}")
     for outcome in report.outcomes:
         if outcome.status == "failed":
-            click.echo(f"  FAILED {outcome.path}: {outcome.reason} - {outcome.detail}", err=True)
+            click.echo(f"{stamp()} FAILED {outcome.path}: {outcome.reason} - {outcome.detail}", err=True)
     totals = con.execute("""SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM meetings),
                                    (SELECT count(*) FROM agenda_items), (SELECT count(*) FROM decisions WHERE outcome <> 'none'),
                                    (SELECT count(*) FROM parse_warnings)""").fetchone()
@@ -44,24 +63,38 @@ def print_ingest_summary(report, con) -> None:
 @click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
               help="Extraction engine: pdfium (fast) or pdfplumber (reference); both give the same lines.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
-def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool) -> None:
+@allow_failures_option
+@limit_options
+def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool,
+           allow_failures: bool, timeout_seconds: float, max_memory_mb: int) -> None:
     """Ingest minutes PDFs (files or folders) into the warehouse.
 
     Known files (same content hash) are skipped; a changed file replaces its old rows. Broken files are
-    recorded in `ingest_errors` and the batch goes on. Exit code 1 only when files were given and none
-    could be ingested or skipped.
+    recorded in `ingest_errors` and the batch goes on. Each document is read in a worker process with a time
+    and memory limit. Exit code 1 when a file failed (unless --allow-failures) or the search index could not
+    be built; failures are listed on stderr with a timestamp.
 
     Example: minutes ingest data/raw/
     """
+    from pipeline.ingest.search_refresh import IndexRefreshError
     from pipeline.ingest.service import ingest_paths
 
     con = connect(db_path)
-    report = ingest_paths(paths, con, workers=workers, progress=progress and sys.stderr.isatty(), engine=engine)
-    if report.ingested:
-        refresh_search_index(con)
+    report = ingest_paths(paths, con, workers=workers, progress=progress and sys.stderr.isatty(), engine=engine,
+                          limits=make_limits(timeout_seconds, max_memory_mb))
+    index_failed = False
+    try:
+        refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
+    except IndexRefreshError as exc:
+        index_failed = True
+        click.echo(f"{stamp()} ERROR {exc}", err=True)
+    from pipeline.warehouse.snapshot import publish_snapshot, snapshot_path
+
+    if not index_failed and (report.ingested or not snapshot_path(db_path).exists()):
+        publish_snapshot(con, db_path)  # the read-only copy `minutes serve` reads while ingests write
     print_ingest_summary(report, con)
     con.close()
-    if report.found and report.ingested == 0 and report.skipped == 0:
+    if index_failed or (report.failed and not allow_failures):
         raise SystemExit(1)
 
 
@@ -88,11 +121,16 @@ def export(db_path: Path, fmt: str, out_dir: Path) -> None:
 def sql(query: str, db_path: Path, fmt: str) -> None:
     """Run a read-only SQL query against the warehouse and print the result.
 
+    The query can read the warehouse's tables and nothing else: no writes, no COPY/EXPORT to files, no
+    read_csv/read_text/glob of files, no ATTACH, no INSTALL/LOAD, and no SET that would undo this.
+
     Example: minutes sql "SELECT committee, outcome, count(*) FROM decisions_overview GROUP BY ALL"
     """
     import duckdb
 
-    con = connect(db_path, read_only=True)
+    from pipeline.warehouse.db import connect_sandboxed
+
+    con = connect_sandboxed(db_path)  # read-only, no file/network access, settings locked
     try:
         cursor = con.execute(query)
     except duckdb.Error as exc:
@@ -100,7 +138,10 @@ def sql(query: str, db_path: Path, fmt: str) -> None:
     if cursor.description is None:
         return
     names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
+    try:
+        rows = cursor.fetchall()
+    except duckdb.Error as exc:
+        raise click.ClickException(str(exc))
     if fmt == "json":
         click.echo(json.dumps([dict(zip(names, r)) for r in rows], ensure_ascii=False, default=str, indent=2))
     elif fmt == "csv":
@@ -161,6 +202,13 @@ def quality(db_path: Path, show_all: bool) -> None:
         detail = con.execute("""SELECT source_file, code, item_number, page, message FROM parse_warnings
                                 ORDER BY source_file, position""").fetchall()
         click.echo(format_table(["source_file", "code", "item", "page", "message"], detail, width=90))
+    from pipeline.warehouse.versions import replacements_of_last_run
+
+    replaced = replacements_of_last_run(con)
+    if replaced:
+        click.echo("\nreplacements and new versions in the last ingest run:")
+        click.echo(format_table(["kind", "meeting_id", "committee", "date", "file", "replaced", "what changed"],
+                                replaced, width=70))
     errors = con.execute("SELECT source_path, reason, detail FROM ingest_errors ORDER BY source_path").fetchall()
     if errors:
         click.echo("\ningest errors:")
@@ -170,16 +218,16 @@ def quality(db_path: Path, show_all: bool) -> None:
 @cli.command()
 @db_option
 def check(db_path: Path) -> None:
-    """Check the warehouse's logical foreign keys; exit 1 when an orphan row exists."""
-    from pipeline.warehouse.integrity import orphan_counts
+    """Check logical foreign keys, document versions and search-index completeness; exit 1 on any problem."""
+    from pipeline.warehouse.integrity import check_warehouse
 
     con = connect(db_path, read_only=True)
-    problems = {name: n for name, n in orphan_counts(con).items() if n}
+    problems = {name: n for name, n in check_warehouse(con).items() if n}
     for name, count in problems.items():
-        click.echo(f"{name}: {count} orphan rows")
+        click.echo(f"{name}: {count}")
     if problems:
         raise SystemExit(1)
-    click.echo("ok: every key points at an existing row")
+    click.echo("ok: every key points at an existing row, versions agree, the search index is complete")
 
 
 @cli.command("build-model")
@@ -212,9 +260,9 @@ def kle_load(file: Path, db_path: Path) -> None:
 
 
 def _register_extensions() -> None:
-    from pipeline.commands import nightly_cmds, search_cmds
+    from pipeline.commands import backfill_cmds, nightly_cmds, search_cmds, site_cmds
 
-    for module in (search_cmds, nightly_cmds):
+    for module in (search_cmds, nightly_cmds, site_cmds, backfill_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -86,18 +86,28 @@ class Section:
     """A titled part of an agenda item (Sagsfremstilling, Økonomi, Beslutning, ...)."""
 
     heading: str  # as printed
-    kind: str  # normalised kind, see parse.vocabulary.SECTION_KINDS
+    kind: str  # normalised kind: the labels of pipeline/parse/lexicon/headings.jsonl, "intro", "other", "earlier_decision"
     text: str
     first_page: int
     last_page: int
     position: int = 0
+    # character offset in `text` where each page after first_page begins (page-exact search citations)
+    page_starts: list[int] = field(default_factory=list)
 
 
 @dataclass
 class Votes:
+    """Who voted how, as printed. Each side lists voters: a party's normalised list letter ("F") when a
+    party voted as a group, or a person's name without the party ("Bjarke Abel") when a member is named;
+    the named members' parties are in `parties`. Counts are kept when printed ("med stemmerne 11 for og 8 imod")."""
+
     for_: list[str] = field(default_factory=list)
     against: list[str] = field(default_factory=list)
     abstain: list[str] = field(default_factory=list)
+    parties: dict[str, str] = field(default_factory=dict)  # person name -> party letter as printed/normalised
+    for_count: int | None = None
+    against_count: int | None = None
+    abstain_count: int | None = None
 
     def as_gold(self) -> dict:
         return {"for": list(self.for_), "against": list(self.against), "abstain": list(self.abstain)}
@@ -105,9 +115,9 @@ class Votes:
 
 @dataclass
 class ProtocolNote:
-    """Minority statement or note to the record ("Protokollat", "Mindretalsudtalelse")."""
+    """A statement recorded with a decision that is not the decision itself."""
 
-    kind: str  # "protokollat" | "mindretalsudtalelse"
+    kind: str  # "protokollat" | "mindretalsudtalelse" | "forbehold" (reservation) | "bemaerkning" (remark)
     text: str
 
 
@@ -117,7 +127,9 @@ class Decision:
     outcome: str  # approved, approved_with_changes, noted, discussed, postponed, rejected, other, none
     votes: Votes | None = None
     notes: list[ProtocolNote] = field(default_factory=list)
-    deviates_from_recommendation: bool = False
+    # None when there is no recommendation to deviate from or the outcome says nothing about it
+    # (noted, discussed, other, none); True when the body decided something other than recommended.
+    deviates_from_recommendation: bool | None = None
     heading: str | None = None
     page: int | None = None
 
@@ -196,3 +208,6 @@ class ParsedDocument:
 
     extracted: ExtractedDocument
     meeting: Meeting
+    # Channel the document came through: 'pdf' (a published file) or 'portal_json' (a meeting portal's
+    # structured data). Both channels of one meeting load into one meeting row; the structured one wins.
+    source_kind: str = "pdf"

@@ -5,13 +5,16 @@ cli.py imports this module at import time: nothing heavy (and never pipeline.cli
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from pipeline.ingest.sources import DEFAULT_CONFIG
-from pipeline.commands.options import db_option
+from pipeline.commands.options import RunLog, allow_failures_option, db_option, limit_options, make_limits
+
+EXIT_CONFIG = 2
 
 
 
@@ -21,68 +24,86 @@ from pipeline.commands.options import db_option
 @db_option
 @click.option("--workers", type=int, default=None, help="Worker processes for extraction (default: all cores).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar while ingesting (on a terminal).")
-@click.option("--strict", is_flag=True, help="Exit 1 also when single files failed (default: only when a source failed).")
-def nightly(config_path: Path, db_path: Path, workers: int | None, progress: bool, strict: bool) -> None:
+@allow_failures_option
+@click.option("--strict", is_flag=True, hidden=True, help="Kept for old crontabs: failed files exit 1 by default now.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append timestamped progress lines to this file (its folder is created) instead of stdout; "
+                   "errors go to stderr as well, so cron mails only failures.")
+@limit_options
+def nightly(config_path: Path, db_path: Path, workers: int | None, progress: bool, allow_failures: bool,
+            strict: bool, log_file: Path | None, timeout_seconds: float, max_memory_mb: int) -> None:
     """Fetch new minutes from every configured source, ingest them and record the run.
 
     One run at a time: a second run exits at once with code 75 while the first holds the lock file
-    (<db>.nightly.lock). Exit 1 when a source could not be read at all (index page unreachable, folder
-    missing); single broken files are reported and recorded but do not fail the run unless --strict.
+    (<db>.nightly.lock), and so does a run that finds the warehouse open elsewhere (e.g. `minutes serve`);
+    such a refused run is recorded too (`minutes runs`). Exit 1 when a source or the search index failed, or
+    when single files failed (unless --allow-failures); 2 bad config. Log lines are timestamped (UTC),
+    errors go to stderr.
 
-    Example: minutes nightly --config sources.toml
+    Example: minutes nightly --config sources.toml --log data/logs/nightly.log
     """
     from pipeline.ingest.nightly import EXIT_LOCKED, LockBusy, NightlyLock, lock_path_for, run_nightly
+    from pipeline.ingest.runlog import record_unwritten_run
     from pipeline.ingest.sources import ConfigError, load_config
-    from pipeline.warehouse.db import connect
+    from pipeline.warehouse.db import WarehouseBusy, WarehouseError, connect
 
+    log = RunLog(log_file)
     try:
         config = load_config(config_path)
     except ConfigError as exc:
-        raise click.UsageError(str(exc))
+        log.error(f"minutes nightly: bad config: {exc}")
+        record_unwritten_run(db_path, "failed", f"bad config: {exc}", config_path)
+        sys.exit(EXIT_CONFIG)
     lock = NightlyLock(lock_path_for(db_path))
     try:
         lock.acquire()
     except LockBusy as exc:
-        click.echo(f"minutes nightly: another run is in progress ({exc.holder or 'holder unknown'}); "
-                   f"lock file {exc.path}. Not starting.", err=True)
+        message = f"another nightly run is in progress ({exc.holder or 'holder unknown'}); lock file {exc.path}"
+        log.error(f"minutes nightly: {message}. Not starting.")
+        record_unwritten_run(db_path, "refused", message, config_path)
         sys.exit(EXIT_LOCKED)
+    code = 1
     try:
-        def log(message: str) -> None:
-            click.echo(message)
-            sys.stdout.flush()
-
-        import duckdb
-
         try:
             con = connect(db_path)
-        except duckdb.IOException as exc:  # e.g. `minutes ingest` or another writer has the file open
-            raise click.ClickException(f"cannot open the warehouse for writing: {exc}")
+        except WarehouseError as exc:  # e.g. `minutes serve` or `minutes ingest` has the file open
+            log.error(f"minutes nightly: {exc}. Not starting.")
+            record_unwritten_run(db_path, "refused" if isinstance(exc, WarehouseBusy) else "failed", str(exc),
+                                 config_path)
+            sys.exit(EXIT_LOCKED if isinstance(exc, WarehouseBusy) else 1)
         try:
-            summary = run_nightly(con, config, workers=workers, progress=progress and sys.stderr.isatty(), log=log)
-            _print_summary(summary)
+            log.info(f"nightly run started (config {config_path}, warehouse {db_path}, pid {os.getpid()})")
+            summary = run_nightly(con, config, workers=workers, progress=progress and sys.stderr.isatty(),
+                                  log=log.info, error=log.error, limits=make_limits(timeout_seconds, max_memory_mb),
+                                  db_path=db_path)
+            _print_summary(summary, log)
+            code = summary.exit_code_for(allow_failures)
+        except Exception as exc:  # recorded as 'crashed' by run_nightly; one line here, not a traceback
+            first = (str(exc).strip().splitlines() or [""])[0]
+            log.error(f"minutes nightly: crashed: {exc.__class__.__name__}: {first}")
+            code = 1
         finally:
             con.close()
     finally:
         lock.release()
-    code = summary.exit_code
-    if strict and summary.status == "partial":
-        code = 1
+        log.close()
     sys.exit(code)
 
 
-def _print_summary(summary) -> None:
-    click.echo(f"\nrun {summary.run_id}: {summary.status}" + (f" ({summary.message})" if summary.message else ""))
+def _print_summary(summary, log) -> None:
+    line = f"run {summary.run_id}: {summary.status}" + (f" ({summary.message})" if summary.message else "")
+    (log.info if summary.status == "ok" else log.error)(line)
     header = f"{'source':24s} {'status':8s} {'found':>6s} {'new':>5s} {'same':>5s} {'dup':>4s} {'robots':>6s} " \
              f"{'ingest':>6s} {'skip':>5s} {'fail':>5s}"
-    click.echo(header)
+    log.info(header)
     for sr in summary.sources:
         f = sr.fetch
-        click.echo(f"{sr.source.name[:24]:24s} {sr.status:8s} {f.found:>6d} {f.downloaded:>5d} {f.unchanged:>5d} "
-                   f"{f.duplicates:>4d} {f.blocked:>6d} {sr.ingested:>6d} {sr.skipped:>5d} {sr.failed:>5d}")
+        log.info(f"{sr.source.name[:24]:24s} {sr.status:8s} {f.found:>6d} {f.downloaded:>5d} {f.unchanged:>5d} "
+                 f"{f.duplicates:>4d} {f.blocked:>6d} {sr.ingested:>6d} {sr.skipped:>5d} {sr.failed:>5d}")
         if sr.error:
-            click.echo(f"    source failed: {sr.error}")
+            log.info(f"    source failed: {sr.error}")
         for reason, count in sorted(sr.reasons.items()):
-            click.echo(f"    {count} x {reason}")
+            log.info(f"    {count} x {reason}")
 
 
 @click.command()
@@ -94,24 +115,31 @@ def runs(db_path: Path, limit: int, run_id: int | None) -> None:
 
     Example: minutes runs --limit 5
     """
-    import duckdb
-
+    from pipeline.cli import format_table  # imported here: cli imports this module
     from pipeline.ingest.nightly import lock_path_for
-    from pipeline.warehouse.db import connect
+    from pipeline.ingest.runlog import read_unwritten_runs
+    from pipeline.warehouse.db import WarehouseBusy, WarehouseMissing, connect
 
+    unwritten = read_unwritten_runs(db_path)
+    if unwritten and run_id is None:
+        click.echo("runs recorded beside the warehouse (moved into it by the next run that opens it):")
+        click.echo(format_table(["started (UTC)", "status", "pid", "message"],
+                                [(e.get("started_at"), e.get("status"), e.get("pid"), e.get("message"))
+                                 for e in unwritten[-limit:]], width=120))
     try:
         con = connect(db_path, read_only=True)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc))
-    except duckdb.IOException as exc:
+    except WarehouseMissing:
+        if unwritten:
+            return
+        raise
+    except WarehouseBusy as exc:
         lock = lock_path_for(db_path)
         holder = lock.read_text(errors="replace").strip() if lock.exists() else ""
-        raise click.ClickException(f"the warehouse is busy (a nightly run? {holder or 'no nightly lock held'}): {exc}")
+        raise WarehouseBusy(f"{exc} (nightly lock: {holder or 'not held'})") from None
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "runs" not in tables:
         click.echo("no nightly runs yet")
         return
-    from pipeline.cli import format_table  # imported here: cli imports this module
 
     if run_id is None:
         rows = con.execute("""SELECT r.run_id, strftime(r.started_at, '%Y-%m-%d %H:%M:%S'), strftime(r.ended_at, '%Y-%m-%d %H:%M:%S'),

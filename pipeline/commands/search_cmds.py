@@ -38,10 +38,19 @@ def _open(db_path: Path, rebuild: bool = False):
         writer = connect(db_path)
         rebuild_index(writer)
         writer.close()
+    import duckdb
+
+    from pipeline.warehouse.snapshot import snapshot_path
+
     try:
         con = connect(db_path, read_only=True)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc))
+    except duckdb.IOException:  # an ingest is writing: read the last published snapshot instead
+        if not snapshot_path(db_path).exists():
+            raise click.ClickException(f"{db_path} is being written by another process and has no snapshot yet")
+        click.echo(f"(the warehouse is being written; searching its last snapshot)", err=True)
+        con = connect(snapshot_path(db_path), read_only=True)
     if not index_exists(con):
         raise click.ClickException(f"{db_path} has no search index; run `minutes search --rebuild-index ...` once "
                                    "(new ingests rebuild it automatically)")
@@ -66,13 +75,17 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
 
     Example: minutes search "frivilligfest" --municipality Gentofte --from 2020-01-01 --format json
     """
-    from pipeline.search.engine import Filters, search as run_search
+    from pipeline.search.engine import Filters, QueryError, search as run_search
 
     con = _open(db_path, rebuild=rebuild_index)
     filters = Filters(municipality=municipality, committee=committee,
                       date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
                       case_prefix=case_prefix, outcome=outcome, document_type=document_type)
-    result = run_search(con, query, filters, limit=limit, offset=offset, sort=sort, mode="plain" if plain else "danish")
+    try:
+        result = run_search(con, query, filters, limit=limit, offset=offset, sort=sort,
+                            mode="plain" if plain else "danish", facets=(fmt == "table"))
+    except QueryError as exc:
+        raise click.ClickException(str(exc))
     rows = [h.to_dict() for h in result.hits]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -85,7 +98,14 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
     else:
         if result.corrected_query:
             click.echo(f"søgte i stedet efter: {result.corrected_query}")
-        click.echo(f"{'at least ' if not result.total_is_exact else ''}{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        if result.also_searched:
+            click.echo(f"søgte også efter: {', '.join(result.also_searched)}")
+        if result.suggestion:
+            click.echo(f"mente du: {result.suggestion}?")
+        click.echo(f"{result.total} hits" + (f" (showing {offset + 1}-{offset + len(rows)})" if rows else ""))
+        if result.total:
+            for name, counts in result.facets.items():
+                click.echo(f"  {name}: " + ", ".join(f"{value} ({n})" for value, n in counts[:8]))
         for i, hit in enumerate(result.hits, start=offset + 1):
             date = hit.meeting_date.isoformat() if hit.meeting_date else "?"
             click.echo(f"\n{i:>3}. {click.style(hit.title, bold=True)}  [{hit.score:.2f}]")
@@ -94,7 +114,7 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
             snippet = "".join(click.style(t, bold=True, underline=True) if h else t for t, h in hit.snippet_segments)
             if snippet:
                 click.echo(f"     {snippet}")
-            click.echo(f"     {hit.source_file} p. {hit.first_page}")
+            click.echo(f"     {hit.source_file} p. {hit.cited_page}")
     con.close()
 
 
@@ -105,14 +125,21 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
 @click.option("--pdf-dir", "pdf_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra folders to look for source PDFs in when documents.source_path has moved (repeatable).")
 def serve(db_path, host, port, pdf_dirs):
-    """Serve a small search web site (read-only) over the warehouse.
+    """Serve a small search web site (read-only) over the warehouse's published snapshot.
+
+    The site reads `<db>.snapshot.duckdb` (made now if missing; ingest and nightly publish a new one after each
+    run and the site switches to it), so ingests can write the warehouse while the site keeps answering.
 
     Example: minutes serve --port 8765 --pdf-dir data/raw  (then open http://127.0.0.1:8765/)
     """
     from pipeline.web.server import make_server
 
-    con = _open(db_path)
-    server = make_server(con, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    import duckdb
+
+    try:  # serves the read-only snapshot beside the warehouse, so ingest/nightly can write meanwhile
+        server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs))
+    except (FileNotFoundError, RuntimeError, duckdb.Error, OSError) as exc:
+        raise click.ClickException(f"cannot serve {db_path}: {exc}")
     click.echo(f"serving {db_path} on http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -13,7 +13,8 @@ from pipeline.model import ExtractedDocument
 
 ENGINES: dict[str, type] = {"pdfplumber": PdfplumberExtractor, "pdfium": PdfiumExtractor}
 # pdfium yields the same lines as pdfplumber on every corpus document (benchmarks/bench_engines.py) at
-# about 4x the speed, so it is the default; pdfplumber stays the reference engine (--engine pdfplumber).
+# about 30x the speed (glyphs read in C, grouped with numpy: benchmarks/bench_ingest.py), so it is the
+# default; pdfplumber stays the reference engine (--engine pdfplumber).
 DEFAULT_ENGINE = "pdfium"
 
 

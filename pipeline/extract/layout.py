@@ -63,9 +63,10 @@ def remove_running_text(doc: ExtractedDocument) -> ExtractedDocument:
             return True
         return _mentions_page_number(line) and repeated(masked, _masked(line), line.top)
 
+    boxed = _repeated_header_blocks(pages)
     for page in pages:
         lines = page.lines
-        start = 0
+        start = boxed.get(page.number, 0)
         while start < len(lines) and running(lines[start], page.height):
             start += 1
         end = len(lines)
@@ -74,6 +75,40 @@ def remove_running_text(doc: ExtractedDocument) -> ExtractedDocument:
         page.removed_lines = lines[:start] + lines[end:]
         page.lines = lines[start:end]
     return doc
+
+
+def _header_block(page) -> list[Line]:
+    """The lines printed at the top of the page before the first wide white gap, inside the header band."""
+    block: list[Line] = []
+    for line in page.lines:
+        if line.top >= page.height * _HEADER_BAND:
+            break
+        if block and line.top - block[-1].top > max(block[-1].size, 1.0) * 2.2:
+            break
+        block.append(line)
+    return block
+
+
+def _repeated_header_blocks(pages) -> dict[int, int]:
+    """Page number -> how many top lines form a repeated page header carrying the page number.
+
+    Some systems print a boxed header only on continuation pages (municipality, committee, date,
+    chair, "Sidetal: 6"), so it repeats on a few pages, not on most. A block at the top of the page
+    counts as furniture when it carries that page's number and the same block, numbers masked,
+    recurs at the same height on another page.
+    """
+    signatures: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for page in pages:
+        block = _header_block(page)
+        if len(block) < 2 or not any(_mentions_page_number(line) for line in block):
+            continue
+        signature = tuple((_masked(line), round(line.top / 8)) for line in block)
+        signatures[signature].append((page.number, len(block)))
+    found: dict[int, int] = {}
+    for occurrences in signatures.values():
+        if len(occurrences) >= 2:
+            found.update(occurrences)
+    return found
 
 
 def mark_bullets_and_gaps(doc: ExtractedDocument) -> ExtractedDocument:
@@ -110,7 +145,8 @@ def join_lines(texts: list[str]) -> str:
             out = text
             continue
         first_word = text.split(" ", 1)[0]
-        if re.search(r"[a-zæøå]-$", out) and first_word[:1].islower() and first_word.lower() not in _SUSPENDED_NEXT:
+        # look at the last two characters only: a search over `out` would make joining quadratic
+        if re.match(r"[a-zæøå]-$", out[-2:]) and first_word[:1].islower() and first_word.lower() not in _SUSPENDED_NEXT:
             out = out[:-1] + text
         else:
             out = out + " " + text

@@ -5,6 +5,7 @@ warehouse table `fetch_state`, so a re-run with nothing new sends only condition
 """
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import http.client
 import json
@@ -59,9 +60,38 @@ def ensure_fetch_state(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class FetchError(Exception):
-    def __init__(self, reason: str, detail: str = "", retryable: bool = False):
+    def __init__(self, reason: str, detail: str = "", retryable: bool = False, retry_after: float | None = None):
         super().__init__(f"{reason}: {detail}")
-        self.reason, self.detail, self.retryable = reason, detail, retryable
+        self.reason, self.detail, self.retryable, self.retry_after = reason, detail, retryable, retry_after
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Downloaded files get the permissions the umask gives a new file (mkstemp alone makes them 0600, which a web
+# server running as another user cannot read).
+FILE_MODE = 0o666 & ~_umask()
+
+
+def parse_retry_after(value: str | None, now_epoch: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now_epoch is None else now_epoch))
 
 
 @dataclass
@@ -91,20 +121,23 @@ class PoliteClient:
         self.settings = settings
         self.allowed_hosts = allowed_hosts
         self.sleep = sleep
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | FetchError] = {}
         self._last_request: dict[str, float] = {}
         self.opener = urllib.request.build_opener(_SameHostRedirects(self.host_allowed))
         self.requests = 0
 
     def host_allowed(self, url: str) -> bool:
-        return (urllib.parse.urlsplit(url).hostname or "").lower() in self.allowed_hosts
+        try:
+            return (urllib.parse.urlsplit(url).hostname or "").lower() in self.allowed_hosts
+        except ValueError:  # a malformed URL (e.g. an unclosed IPv6 bracket) is never allowed
+            return False
 
     # -- politeness -------------------------------------------------------------------------------
     def _wait_turn(self, url: str) -> None:
         host = urllib.parse.urlsplit(url).netloc.lower()
         delay = self.settings.delay_seconds
         robots = self._robots.get(host)
-        if robots is not None:
+        if isinstance(robots, urllib.robotparser.RobotFileParser):
             crawl_delay = robots.crawl_delay(self.settings.user_agent)
             if crawl_delay:
                 delay = max(delay, min(float(crawl_delay), 60.0))
@@ -116,6 +149,9 @@ class PoliteClient:
         self._last_request[host] = time.monotonic()
 
     def allowed_by_robots(self, url: str) -> bool:
+        """Whether robots.txt allows the URL. A host whose robots.txt cannot be read (unreachable, timeout, 5xx)
+        is not fetched this run (RFC 9309 2.3.1.4), and that is raised as the connection failure it is, not
+        reported as `robots_disallowed`."""
         parts = urllib.parse.urlsplit(url)
         host = parts.netloc.lower()
         if host not in self._robots:
@@ -128,42 +164,69 @@ class PoliteClient:
                     parser.allow_all = True  # no robots.txt: everything allowed (RFC 9309)
                 elif exc.reason in ("http_401", "http_403"):
                     parser.disallow_all = True
-                else:  # unreachable or 5xx: assume complete disallow for this run (RFC 9309 2.3.1.4)
-                    parser.disallow_all = True
+                else:  # unreachable or 5xx: nothing is fetched from this host in this run
+                    self._robots[host] = FetchError(exc.reason, f"robots.txt of {host} could not be read, so "
+                                                                f"nothing is fetched from it: {exc.detail}")
             else:
                 parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
-            self._robots[host] = parser
-        return self._robots[host].can_fetch(self.settings.user_agent, url)
+            self._robots.setdefault(host, parser)
+        robots = self._robots[host]
+        if isinstance(robots, FetchError):
+            raise FetchError(robots.reason, robots.detail)
+        return robots.can_fetch(self.settings.user_agent, url)
 
     # -- requests ---------------------------------------------------------------------------------
     def _request(self, url: str, headers: dict[str, str]) -> urllib.request.Request:
         base = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "identity"}
         return urllib.request.Request(url, headers={**base, **headers})
 
-    def _with_retries(self, url: str, attempt_once: Callable[[], Response], retries: int | None = None) -> Response:
+    def _with_retries(self, url: str, attempt_once: Callable[[float], Response], deadline: float,
+                      retries: int | None = None) -> Response:
+        """Attempts until one succeeds, the retries are used up or the wall-clock deadline (shared by every
+        attempt and every wait) has passed. A Retry-After of 429/503 is honoured, up to max_retry_after_seconds."""
         retries = self.settings.retries if retries is None else retries
         attempt = 0
         while True:
+            if time.monotonic() >= deadline:
+                raise FetchError("timeout", f"{url}: no complete answer within {self.settings.max_seconds:g}s "
+                                            f"(all attempts together)")
             try:
-                return attempt_once()
+                return attempt_once(deadline)
             except FetchError as exc:
                 if not exc.retryable or attempt >= retries:
                     raise
-                self.sleep(min(self.settings.backoff_seconds * (2 ** attempt), 300.0))
+                wait = min(self.settings.backoff_seconds * (2 ** attempt), 300.0)
+                if exc.retry_after is not None:
+                    if exc.retry_after > self.settings.max_retry_after_seconds:
+                        raise FetchError(exc.reason, f"{exc.detail}; Retry-After {exc.retry_after:g}s is longer than "
+                                                     f"max_retry_after_seconds") from None
+                    wait = max(wait, exc.retry_after)
+                if time.monotonic() + wait >= deadline:
+                    raise FetchError(exc.reason, f"{exc.detail}; no time left for another attempt within "
+                                                 f"{self.settings.max_seconds:g}s") from None
+                self.sleep(wait)
                 attempt += 1
 
-    def _open(self, url: str, headers: dict[str, str]):
+    def _deadline(self) -> float:
+        return time.monotonic() + self.settings.max_seconds
+
+    def _open(self, url: str, headers: dict[str, str], deadline: float | None = None):
         """Open the URL (after robots/delay); returns the live response. 304 comes back as a Response."""
         self._wait_turn(url)
         self.requests += 1
+        timeout = self.settings.timeout_seconds
+        if deadline is not None:
+            timeout = max(0.05, min(timeout, deadline - time.monotonic()))
         try:
-            return self.opener.open(self._request(url, headers), timeout=self.settings.timeout_seconds)
+            return self.opener.open(self._request(url, headers), timeout=timeout)
         except urllib.error.HTTPError as exc:
             if exc.code == 304:
                 exc.close()
                 return Response(304, url, dict(exc.headers.items()))
+            retry_after = parse_retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
             exc.close()
-            raise FetchError(f"http_{exc.code}", f"{url}: {exc.code} {exc.reason}", exc.code in RETRY_STATUSES)
+            raise FetchError(f"http_{exc.code}", f"{url}: {exc.code} {exc.reason}", exc.code in RETRY_STATUSES,
+                             retry_after)
         except FetchError:
             raise
         except (socket.timeout, TimeoutError) as exc:
@@ -176,18 +239,20 @@ class PoliteClient:
             raise FetchError("connection", f"{url}: {exc.__class__.__name__}: {exc}", True) from exc
 
     def get(self, url: str, max_bytes: int = 5 * 1024 * 1024, check_robots: bool = True,
-            retries: int | None = None) -> Response:
-        """A small document (index page, robots.txt) read into memory."""
+            retries: int | None = None, headers: dict[str, str] | None = None) -> Response:
+        """A small document (index page, robots.txt, portal JSON) read into memory. `headers` add to or replace
+        the request's (e.g. Accept, If-None-Match for a conditional GET: a 304 comes back as a Response)."""
         if check_robots and not self.allowed_by_robots(url):
             raise FetchError("robots_disallowed", url)
+        request_headers = {"Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5", **(headers or {})}
 
-        def once() -> Response:
-            raw = self._open(url, {"Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"})
+        def once(deadline: float) -> Response:
+            raw = self._open(url, request_headers, deadline)
             if isinstance(raw, Response):
                 return raw
             with raw:
                 try:
-                    body = _read_capped(raw, max_bytes, time.monotonic() + self.settings.max_seconds, url)
+                    body = _read_capped(raw, max_bytes, deadline, url, self.settings.timeout_seconds)
                 except FetchError:
                     raise
                 except (socket.timeout, TimeoutError) as exc:
@@ -196,7 +261,7 @@ class PoliteClient:
                     raise FetchError("connection", f"{url}: {exc}", True) from exc
                 return Response(raw.status, raw.geturl(), dict(raw.headers.items()), body)
 
-        return self._with_retries(url, once, retries)
+        return self._with_retries(url, once, self._deadline(), retries)
 
     def download(self, url: str, folder: Path, name: str, etag: str | None, last_modified: str | None) -> "Download":
         """Stream a PDF into a temp file in `folder` (never bigger than the cap). The caller renames or removes it."""
@@ -208,31 +273,29 @@ class PoliteClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
 
-        def once() -> Download:
-            raw = self._open(url, headers)
+        def once(deadline: float) -> Download:
+            raw = self._open(url, headers, deadline)
             if isinstance(raw, Response):
                 return Download(url, 304, None, None, raw.headers.get("ETag", etag), last_modified, 0)
             with raw:
-                return self._stream(url, raw, folder, name)
+                return self._stream(url, raw, folder, name, deadline)
 
-        return self._with_retries(url, once)
+        return self._with_retries(url, once, self._deadline())
 
-    def _stream(self, url: str, raw, folder: Path, name: str) -> "Download":
+    def _stream(self, url: str, raw, folder: Path, name: str, deadline: float) -> "Download":
         cap = self.settings.max_bytes
         length = raw.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > cap:
             raise FetchError("too_large", f"{url}: Content-Length {int(length)} bytes > cap {cap}")
         folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+        os.fchmod(fd, FILE_MODE)
         digest, size = hashlib.sha256(), 0
-        deadline = time.monotonic() + self.settings.max_seconds
         try:
             with os.fdopen(fd, "wb") as out:
                 head = b""
                 while True:
-                    if time.monotonic() > deadline:
-                        raise FetchError("timeout", f"{url}: download took longer than {self.settings.max_seconds}s", True)
-                    chunk = raw.read(CHUNK)
+                    chunk = _read_some(raw, deadline, url, self.settings.timeout_seconds)
                     if not chunk:
                         break
                     if len(head) < 1024:
@@ -268,12 +331,26 @@ def _check_pdf_head(url: str, head: bytes, content_type: str) -> None:
         raise FetchError("not_pdf", f"{url}: {kind} (Content-Type {content_type or 'none'})")
 
 
-def _read_capped(raw, cap: int, deadline: float, url: str) -> bytes:
+def _read_some(raw, deadline: float, url: str, timeout: float) -> bytes:
+    """The next bytes of a response, whatever has arrived (read1: a server sending 1 byte/s cannot hold one
+    read for the whole chunk), never waiting past the wall-clock deadline."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchError("timeout", f"{url}: download took longer than the wall-clock limit", True)
+    sock = getattr(getattr(getattr(raw, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(0.05, min(timeout, remaining)))
+        except OSError:
+            pass
+    reader = getattr(raw, "read1", None)
+    return reader(CHUNK) if reader is not None else raw.read(CHUNK)
+
+
+def _read_capped(raw, cap: int, deadline: float, url: str, timeout: float = 30.0) -> bytes:
     parts, size = [], 0
     while True:
-        if time.monotonic() > deadline:
-            raise FetchError("timeout", f"{url}: took too long", True)
-        chunk = raw.read(CHUNK)
+        chunk = _read_some(raw, deadline, url, timeout)
         if not chunk:
             return b"".join(parts)
         size += len(chunk)
@@ -312,24 +389,43 @@ class _Links(HTMLParser):
                 self.links.append((values["href"], (values.get("rel") or "").lower()))
 
 
-def page_links(html: str, base_url: str) -> list[tuple[str, str]]:
+def page_links(html: str, base_url: str, bad: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """Absolute http(s) links of a page with their rel. Each link is checked on its own: a malformed one
+    (e.g. `http://[::1/x.pdf`) goes to `bad` as (href, why) and the others are kept."""
     parser = _Links()
     parser.feed(html)
     result = []
     for href, rel in parser.links:
-        absolute, _ = urllib.parse.urldefrag(urllib.parse.urljoin(base_url, href.strip()))
+        try:
+            absolute, _ = urllib.parse.urldefrag(urllib.parse.urljoin(base_url, href.strip()))
+            parts = urllib.parse.urlsplit(absolute)
+            parts.hostname, parts.port  # noqa: B018 - both raise ValueError on a malformed netloc
+        except ValueError as exc:
+            if bad is not None:
+                bad.append((href, str(exc)))
+            continue
         if absolute.startswith(("http://", "https://")):
             result.append((absolute, rel))
     return result
 
 
-def local_name(url: str) -> str:
-    """A stable file name per URL: readable stem from the URL path + a short hash of the whole URL."""
+def _stem(url: str) -> str:
     path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
     stem = Path(path).name
     stem = stem[:-4] if stem.lower().endswith(".pdf") else stem
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or "document"
-    return f"{stem}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}.pdf"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or "document"
+
+
+def local_name(url: str) -> str:
+    """A stable name per URL (readable stem + a short hash of the URL): the prefix of temp files."""
+    return f"{_stem(url)}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}.pdf"
+
+
+def stored_name(url: str, sha256: str) -> str:
+    """The stored file of a download is named by its content: readable stem from the URL + the start of the
+    SHA-256. A file is never overwritten with other bytes, so the file a `documents` row points at always
+    holds that document, even when a URL's PDF changes and changes back."""
+    return f"{_stem(url)}-{sha256[:20]}.pdf"
 
 
 @dataclass
@@ -373,7 +469,11 @@ def crawl(client: PoliteClient, source: Source, result: FetchResult) -> list[str
                 html = response.body.decode(charset.group(1) if charset else "utf-8", errors="replace")
             except LookupError:
                 html = response.body.decode("utf-8", errors="replace")
-            for url, rel in page_links(html, response.url):
+            bad: list[tuple[str, str]] = []
+            links = page_links(html, response.url, bad)
+            for href, why in bad:
+                result.failures.append({"url": href, "reason": "bad_link", "detail": f"on {page}: {why}"})
+            for url, rel in links:
                 if not client.host_allowed(url):
                     continue
                 if link_re.search(url):
@@ -407,10 +507,27 @@ def fetch_http_source(con: duckdb.DuckDBPyConnection, source: Source, log: Calla
         return result
     result.found = len(urls)
     log(f"{source.name}: {len(urls)} PDF links on {result.index_pages} index pages")
-    for url in urls:
-        _fetch_one(con, client, source, url, result)
+    for url in _capped(con, source, urls, result):
+        try:
+            _fetch_one(con, client, source, url, result)
+        except Exception as exc:  # one odd link must never fail the whole source
+            result.failures.append({"url": url, "reason": "unexpected", "detail": f"{exc.__class__.__name__}: {exc}"})
     result.requests = client.requests
     return result
+
+
+def _capped(con, source: Source, urls: list[str], result: FetchResult) -> list[str]:
+    """At most max_links links per source per run: links never seen before first (so a big archive is worked
+    through over several nights), then known ones (conditional requests). Hitting the cap is recorded."""
+    cap = source.settings.max_links
+    if len(urls) <= cap:
+        return urls
+    known = {u for (u,) in con.execute("SELECT url FROM fetch_state WHERE source = ?", [source.name]).fetchall()}
+    ordered = [u for u in urls if u not in known] + [u for u in urls if u in known]
+    result.failures.append({"url": source.index_url, "reason": "link_cap",
+                            "detail": f"{len(urls)} PDF links found, {cap} fetched in this run (max_links); "
+                                      f"the other {len(urls) - cap} wait for the next runs"})
+    return ordered[:cap]
 
 
 def _fetch_one(con, client: PoliteClient, source: Source, url: str, result: FetchResult) -> None:
@@ -418,9 +535,8 @@ def _fetch_one(con, client: PoliteClient, source: Source, url: str, result: Fetc
     etag, last_modified, old_sha, old_path = row if row else (None, None, None, None)
     if old_path and not Path(old_path).exists():  # the file went away: ask unconditionally
         etag = last_modified = None
-    target = source.raw_dir / local_name(url)
     try:
-        download = client.download(url, source.raw_dir, target.name, etag, last_modified)
+        download = client.download(url, source.raw_dir, local_name(url), etag, last_modified)
     except FetchError as exc:
         if exc.reason == "robots_disallowed":
             result.blocked += 1
@@ -447,11 +563,12 @@ def _fetch_one(con, client: PoliteClient, source: Source, url: str, result: Fetc
         result.duplicates += 1
         _upsert(con, url, source.name, status="duplicate", local_path=existing, fetched=True, **keep)
         return
-    os.replace(download.temp, target)
-    _fsync_dir(target.parent)
-    # other URLs that shared the bytes this file held must fetch their own copy next time
-    con.execute("UPDATE fetch_state SET etag = NULL, last_modified = NULL, local_path = NULL "
-                "WHERE local_path = ? AND url <> ? AND sha256 IS DISTINCT FROM ?", [str(target), url, sha])
+    target = source.raw_dir / stored_name(url, sha)
+    if target.exists():  # these bytes were stored before (the URL changed back to an earlier version)
+        _unlink(download.temp)
+    else:
+        os.replace(download.temp, target)
+        _fsync_dir(target.parent)
     result.downloaded += 1
     result.changed_paths.append(target)
     _upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)

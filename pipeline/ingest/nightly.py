@@ -23,6 +23,7 @@ from pipeline.ingest.sources import Config, Source
 
 EXIT_OK = 0
 EXIT_SOURCE_FAILED = 1
+EXIT_FILES_FAILED = 1  # single files failed (unless the operator allows it: --allow-failures)
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
 RUNS_DDL = """
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id      INTEGER PRIMARY KEY,
     started_at  TIMESTAMP NOT NULL,
     ended_at    TIMESTAMP,
-    status      VARCHAR NOT NULL,    -- running | ok | partial | failed | crashed
+    status      VARCHAR NOT NULL,    -- running | ok | partial | failed | crashed | refused
     pid         INTEGER,
     hostname    VARCHAR,
     config      VARCHAR,
@@ -161,13 +162,25 @@ class RunSummary:
     sources: list[SourceRun]
     message: str | None = None
 
+    def exit_code_for(self, allow_failures: bool = False) -> int:
+        """1 when a source (or the search index) failed; 1 also for single failed files unless allowed."""
+        if self.status in ("failed", "crashed"):
+            return EXIT_SOURCE_FAILED
+        if self.status == "partial" and not allow_failures:
+            return EXIT_FILES_FAILED
+        return EXIT_OK
+
     @property
     def exit_code(self) -> int:
-        return EXIT_SOURCE_FAILED if self.status == "failed" else EXIT_OK
+        return self.exit_code_for(allow_failures=True)
 
 
-def _start_run(con, config: Config) -> int:
+def _start_run(con, config: Config, db_path: Path | None = None) -> int:
     ensure_run_tables(con)
+    if db_path is not None:
+        from pipeline.ingest.runlog import import_unwritten_runs
+
+        import_unwritten_runs(con, db_path)  # refusals written beside the warehouse while it was busy
     # we hold the lock, so any run still 'running' died without finishing
     con.execute("UPDATE runs SET status = 'crashed', message = coalesce(message, 'process died before the end') "
                 "WHERE status = 'running'")
@@ -196,11 +209,17 @@ def _fetch_folder(source: Source, sr: SourceRun) -> None:
 
 
 def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | None = None, progress: bool = False,
-                log: Callable[[str], None] = lambda message: None) -> RunSummary:
-    """Fetch every source, ingest new or changed files in one pool, refresh the search index, record the run."""
-    from pipeline.ingest.service import ingest_paths
+                log: Callable[[str], None] = lambda message: None, error: Callable[[str], None] | None = None,
+                limits=None, db_path: Path | None = None) -> RunSummary:
+    """Fetch every source, ingest new or changed files in one pool, refresh the search index, record the run.
 
-    run_id = _start_run(con, config)
+    `log` gets progress lines, `error` (default: log) the failures. The search index is rebuilt when documents
+    were added and whenever it is incomplete (e.g. an earlier build was killed); a failed build fails the run."""
+    from pipeline.ingest.search_refresh import IndexRefreshError, ensure_search_index
+    from pipeline.ingest.service import DEFAULT_LIMITS, ingest_paths, path_text
+
+    error = error or log
+    run_id = _start_run(con, config, db_path)
     runs: list[SourceRun] = []
     message = None
     status = "failed"
@@ -213,14 +232,22 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                     log(f"fetching {source.name} from {source.index_url}")
                     sr.fetch = fetch_http_source(con, source, log)
                     sr.error = sr.fetch.error
+                elif source.kind == "firstagenda":  # portal hook (issue 13)
+                    from pipeline.portal.firstagenda import fetch_firstagenda_source
+                    log(f"fetching {source.name} from the FirstAgenda portal {source.index_url}")
+                    sr.fetch = fetch_firstagenda_source(con, source, log)
+                    sr.error = sr.fetch.error
                 else:
                     _fetch_folder(source, sr)
             except Exception as exc:  # one broken source must not stop the others
                 sr.error = f"unexpected: {exc.__class__.__name__}: {exc}"
             f = sr.fetch
             log(f"{source.name}: found {f.found}, downloaded {f.downloaded}, unchanged {f.unchanged}, "
-                f"duplicates {f.duplicates}, blocked by robots.txt {f.blocked}, failed {len(f.failures)}"
-                + (f"; SOURCE FAILED: {sr.error}" if sr.error else ""))
+                f"duplicates {f.duplicates}, blocked by robots.txt {f.blocked}, failed {len(f.failures)}")
+            for failure in f.failures:
+                error(f"  FAILED {failure.get('url')}: {failure['reason']} - {failure.get('detail')}")
+            if sr.error:
+                error(f"SOURCE FAILED: {source.name}: {sr.error}")
             _save_source(con, run_id, sr, status="failed" if sr.error else "fetched")
 
         # one ingest over every source, so the worker pool starts (and warms up) once
@@ -231,12 +258,12 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
             if sr.error:
                 continue
             if sr.source.kind == "folder":
-                folders.append((str(sr.source.path), sr))
+                folders.append((path_text(sr.source.path), sr))
                 inputs.append(sr.source.path)
             else:
                 for path in pending_files(con, sr.source.name):
-                    if str(path) not in owner:
-                        owner[str(path)] = sr
+                    if path_text(path) not in owner:
+                        owner[path_text(path)] = sr
                         inputs.append(path)
 
         def attribute(outcome) -> SourceRun | None:
@@ -251,7 +278,7 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
             sr = attribute(outcome)
             if sr is None:
                 return
-            if outcome.status in ("ingested", "skipped") and sr.source.kind == "http":
+            if outcome.status in ("ingested", "skipped") and sr.source.kind != "folder":
                 mark_ingested(con, outcome.path, outcome.doc_id)
             if outcome.status == "ingested":
                 sr.ingested += 1
@@ -261,27 +288,37 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                 sr.skipped += 1
             else:
                 sr.ingest_failures.append({"path": outcome.path, "reason": outcome.reason, "detail": outcome.detail})
-                log(f"  FAILED {outcome.path}: {outcome.reason} - {outcome.detail}")
+                error(f"  FAILED {outcome.path}: {outcome.reason} - {outcome.detail}")
 
+        loaded: list[str] = []
         if inputs:
             log(f"ingesting: {len(inputs)} inputs ({len(owner)} downloaded files, {len(folders)} folders)")
-            report = ingest_paths(inputs, con, workers=workers, progress=progress, on_outcome=on_outcome)
-            if report.ingested:
-                from pipeline.search.index import rebuild_index
-
-                log("refreshing the search index")
-                rebuild_index(con)
+            report = ingest_paths(inputs, con, workers=workers, progress=progress, on_outcome=on_outcome,
+                                  limits=limits or DEFAULT_LIMITS, skip_known_failures=True)
+            loaded = [o.doc_id for o in report.outcomes if o.status == "ingested"]
+        index_problem = None
+        try:
+            action = ensure_search_index(con, loaded)
+            if action:
+                log(f"search index {action}")
+        except IndexRefreshError as exc:
+            index_problem = str(exc)
+            error(f"SEARCH INDEX FAILED: {exc}")
         for sr in runs:
             sr.ended_at = now()
             _save_source(con, run_id, sr)
         statuses = {sr.status for sr in runs}
-        status = "failed" if "failed" in statuses else "partial" if "partial" in statuses else "ok"
-        failed_names = [sr.source.name for sr in runs if sr.error]
-        if failed_names:
-            message = f"failed sources: {', '.join(failed_names)}"
+        status = "failed" if "failed" in statuses or index_problem else "partial" if "partial" in statuses else "ok"
+        problems = [f"failed sources: {', '.join(sr.source.name for sr in runs if sr.error)}"] \
+            if any(sr.error for sr in runs) else []
+        if index_problem:
+            problems.append(index_problem)
+        message = "; ".join(problems) or None
     except BaseException as exc:
-        message = f"{exc.__class__.__name__}: {exc}"
-        status = "failed"
+        message = f"{exc.__class__.__name__}: {exc}".strip()
+        if isinstance(exc, KeyboardInterrupt):
+            message = "interrupted (SIGINT/SIGTERM)"
+        status = "crashed"
         raise
     finally:
         try:
@@ -289,6 +326,20 @@ def run_nightly(con: duckdb.DuckDBPyConnection, config: Config, workers: int | N
                         "WHERE run_id = ?",
                         [now(), status, sum(sr.fetch.downloaded for sr in runs), sum(sr.ingested for sr in runs),
                          sum(sr.failed for sr in runs), message, run_id])
-        except duckdb.Error:
-            pass
+        except duckdb.Error:  # e.g. an aborted transaction after a full disk: roll back, try once more
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            try:
+                con.execute("UPDATE runs SET ended_at = ?, status = ?, message = ? WHERE run_id = ?",
+                            [now(), status, message, run_id])
+            except duckdb.Error:
+                pass
+    from pipeline.warehouse.snapshot import publish_snapshot
+
+    try:  # the read-only copy `minutes serve` reads while the next run writes
+        publish_snapshot(con)
+    except (OSError, duckdb.Error) as exc:
+        log(f"read-only snapshot not published: {exc}")
     return RunSummary(run_id, status, runs, message)

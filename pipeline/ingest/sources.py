@@ -10,6 +10,9 @@
     backoff_seconds = 2.0           # first retry waits this long, then 2x, 4x, ...
     max_file_mb = 50                # a download bigger than this is aborted
     max_depth = 5                   # pagination hops from the index page (0 = index page only)
+    max_index_pages = 200           # index pages read per source per run
+    max_links = 1000                # PDF links fetched per source per run (new links first; the rest next run)
+    max_retry_after_seconds = 120   # a 429/503 Retry-After up to this long is waited for; longer: give up
 
     [[source]]
     name = "koege"                  # folder name under raw_dir; letters, digits, - and _
@@ -56,6 +59,8 @@ class FetchSettings:
     max_file_mb: float = 50.0
     max_depth: int = 5
     max_index_pages: int = 200
+    max_links: int = 1000
+    max_retry_after_seconds: float = 120.0
 
     @property
     def max_bytes(self) -> int:
@@ -73,6 +78,8 @@ class Source:
     next_pattern: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     path: Path | None = None
+    committees: tuple[str, ...] = ()  # kind firstagenda: committees to follow (empty: all)
+    days_back: int | None = None  # kind firstagenda: meetings dated at most this many days back
 
     @property
     def raw_dir(self) -> Path:
@@ -114,7 +121,7 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
         raise ConfigError(f"[settings]: unknown keys {', '.join(sorted(unknown))}")
     sources: list[Source] = []
     source_keys = set(_SETTING_TYPES) | {"name", "municipality", "kind", "index_url", "link_pattern", "next_pattern",
-                                         "allowed_hosts", "path"}
+                                         "allowed_hosts", "path", "committees", "days_back"}
     for number, table in enumerate(data.get("source", []), 1):
         where = f"[[source]] #{number}"
         name = table.get("name")
@@ -148,8 +155,11 @@ def parse_config(data: dict, path: Path | None = None) -> Config:
                 raise ConfigError(f"{where}: allowed_hosts must be a list of host names")
             extra = {k: table[k] for k in ("link_pattern", "next_pattern") if table.get(k) is not None}
             sources.append(Source(**common, index_url=url, allowed_hosts=tuple(h.lower() for h in hosts), **extra))
+        elif kind == "firstagenda":  # portal hook (issue 13): FirstAgenda meeting JSON through the portal's API
+            from pipeline.portal.firstagenda import source_from_table
+            sources.append(source_from_table(common, table, where, ConfigError))
         else:
-            raise ConfigError(f"{where}: kind must be 'http' or 'folder', got {kind!r}")
+            raise ConfigError(f"{where}: kind must be 'http', 'folder' or 'firstagenda', got {kind!r}")
     if not sources:
         raise ConfigError("no [[source]] tables: nothing to fetch")
     return Config(settings, sources, path)

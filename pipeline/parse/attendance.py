@@ -6,45 +6,48 @@ import re
 from rapidfuzz import fuzz, process
 
 from pipeline.model import Absence
+from pipeline.parse.patterns import Lexicon
 
 _PARTY = re.compile(r"\s*\((?:[A-ZÆØÅ]{1,3}|[A-ZÆØÅ][a-zæøå]+)\)")
-_ROLE = re.compile(r"\s*[-–,]\s*(formand|næstformand|borgmester|viceborgmester|sekretær|udvalgsformand)\b.*$", re.IGNORECASE)
-_NONE = re.compile(r"^(ingen|-|–|intet|ingen afbud|ingen fraværende)\.?$", re.IGNORECASE)
 # "X deltog ved punkterne 82, 88 og 89", "X forlod mødet kl. 20.20 efter punkt 51", ...
 _QUALIFIER = re.compile(
     r"\s+\(?(?=(?:deltog|deltager|forlod|ankom|mødte|kom|var\s+inhabil|var\s+fraværende|var\s+ikke|gik|"
     r"havde\s+forfald|måtte\s+forlade|fra\s+kl\.|til\s+kl\.|under\s+behandlingen|efter\s+punkt|ved\s+punkt)\b)",
     re.IGNORECASE)
 _ITEM_NUMBERS = re.compile(r"punkt(?:erne|et)?\s+((?:\d+\s*(?:,|og|-|–|til)?\s*)+)", re.IGNORECASE)
-ABSENCE_LINE = re.compile(
-    r"^(?:fraværende(?:\s+med\s+afbud)?|afbud|fravær|ikke\s+til\s+stede|følgende\s+deltog\s+ikke\s+i\s+behandlingen"
-    r"(?:\s+af\s+(?:punktet|sagen))?)\s*:?\s*(?P<names>.*)$", re.IGNORECASE)
+# Item absence lines ("Fraværende: X") are matched with the lexicon's absence_labels table.
 
 
-def clean_name(text: str) -> str:
-    """'Lolan Ottesen (A) - formand' -> 'Lolan Ottesen'."""
-    name = _ROLE.sub("", _PARTY.sub("", text)).strip(" .,;:")
+def _lexicon(lexicon: Lexicon | None) -> Lexicon:
+    return lexicon if lexicon is not None else Lexicon.seed()
+
+
+def clean_name(text: str, lexicon: Lexicon | None = None) -> str:
+    """'Lolan Ottesen (A) - formand' -> 'Lolan Ottesen' (roles: the lexicon's people_words)."""
+    name = _lexicon(lexicon).role_re.sub("", _PARTY.sub("", text)).strip(" .,;:")
     return re.sub(r"\s+", " ", name)
 
 
-def split_names(text: str) -> list[str]:
+def split_names(text: str, lexicon: Lexicon | None = None) -> list[str]:
     """A printed list of people: commas, 'og', line breaks; party letters and roles dropped."""
+    lexicon = _lexicon(lexicon)
     text = text.strip()
-    if not text or _NONE.match(text):
+    if not text or lexicon.nobody_re.match(text):
         return []
     parts = re.split(r"\s*[,;]\s*|\s+og\s+(?=[A-ZÆØÅ])|\n", text)
     names = []
     for part in parts:
-        name = clean_name(part)
-        if name and not _NONE.match(name) and re.match(r"[A-ZÆØÅ]", name):
+        name = clean_name(part, lexicon)
+        if name and not lexicon.nobody_re.match(name) and re.match(r"[A-ZÆØÅ]", name):
             names.append(name)
     return names
 
 
-def split_absence(text: str, members: list[str]) -> list[Absence]:
+def split_absence(text: str, members: list[str], lexicon: Lexicon | None = None) -> list[Absence]:
     """'Torben Holm-Jensen deltog fra kl. 09.20 under behandlingen af punkt 74' -> name + note."""
+    lexicon = _lexicon(lexicon)
     text = text.strip()
-    if not text or _NONE.match(text):
+    if not text or lexicon.nobody_re.match(text):
         return []
     absences = []
     for chunk in re.split(r"\s*;\s*|(?<=\.)\s+(?=[A-ZÆØÅ])", text):
@@ -53,11 +56,11 @@ def split_absence(text: str, members: list[str]) -> list[Absence]:
             continue
         match = _QUALIFIER.search(chunk)
         if match:
-            names = split_names(chunk[: match.start()])
+            names = split_names(chunk[: match.start()], lexicon)
             note = chunk[match.end():].strip(" .()") or None
             absences.extend(Absence(match_member(n, members), note) for n in names)
         else:
-            absences.extend(Absence(match_member(n, members), None) for n in split_names(chunk))
+            absences.extend(Absence(match_member(n, members), None) for n in split_names(chunk, lexicon))
     return absences
 
 

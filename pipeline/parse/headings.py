@@ -3,24 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from pipeline.parse.patterns import Lexicon
 
-from pipeline.parse.vocabulary import KIND_OF_VARIANT
-
-_VARIANTS = list(KIND_OF_VARIANT)
-_DATE_BIT = r"(?:\d{1,2}\.?\s*[a-zæøå]+\.?\s+\d{4}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4})"
-# "Beslutning for Teknisk Udvalg den 12. marts 2023", "Beslutning i Byrådet den 19-12-2016"
-_DECISION_FOR = re.compile(r"^(?:beslutning(?:er)?|afgørelse)\s+(?:i|for|fra|på|af)\s+(.+?)(?:\s+(?:den|d\.)\s+(" + _DATE_BIT + r").*)?$",
-                           re.IGNORECASE)
-# "Sundheds- og Forebyggelsesudvalgets beslutning den 04.12.2012 Punkt 1"
-_OWNER_DECISION = re.compile(r"^(.{3,90}?)s?\s+beslutning(?:er)?\s*(?:(?:den|d\.)\s+(" + _DATE_BIT + r"))?.*$", re.IGNORECASE)
-# "Kultur- og Idrætsudvalget, 03-04-2019, pkt. 44"
-_COMMITTEE_DATE_ITEM = re.compile(r"^(.{3,90}?),?\s+(?:den\s+)?(" + _DATE_BIT + r"),?\s+(?:pkt|punkt)\.?\s*\d+\s*:?$", re.IGNORECASE)
-# "Administrationen indstiller,", "Direktøren for Teknik indstiller over for udvalget:"
-_LEAD_IN = re.compile(r"^[A-ZÆØÅ][\w\-–&,./ ]{1,90}?\s+indstill(?:er|ede)(?:\s+(?:over\s*for|overfor|til|for)\s+[^,:]{2,80})?\s*[,:]?$")
-_INDSTILLES = re.compile(r"^det\s+indstilles\s*[,:]?\s*$", re.IGNORECASE)
+# The Danish words of the heading forms below are the lexicon's heading_words table.
 _LABEL_INLINE = re.compile(r"^([A-ZÆØÅa-zæøå][\wæøåÆØÅ /\-]{2,40}?)\s*:\s*(\S.*)$")
 
 
@@ -33,77 +19,58 @@ class HeadingMatch:
     date_text: str | None = None  # date named in a decision heading
 
 
-_COMMITTEE_STEMS = ("udvalg", "byråd", "kommunalbestyrels", "borgerrepræsentation", "regionsråd", "magistrat",
-                    "bestyrelse", "råd", "nævn", "forum")
-
-
-def _is_committee_like(text: str) -> bool:
-    low = text.lower().strip()
-    return any(stem in low for stem in _COMMITTEE_STEMS)
-
-
-@lru_cache(maxsize=20000)
-def vocabulary_kind(text: str) -> tuple[str, float] | None:
-    """Best heading kind for a short text, with the rapidfuzz score (0-100)."""
-    low = re.sub(r"\s+", " ", text.lower()).strip(" :.")
-    if not low or len(low) > 60:
-        return None
-    if low in KIND_OF_VARIANT:
-        return KIND_OF_VARIANT[low], 100.0
-    best = process.extractOne(low, _VARIANTS, scorer=fuzz.ratio)
-    if best and len(low) >= 6 and best[1] >= 88:
-        return KIND_OF_VARIANT[best[0]], float(best[1])
-    return None
-
-
-def decision_heading(text: str) -> HeadingMatch | None:
+def decision_heading(text: str, lexicon: Lexicon) -> HeadingMatch | None:
     """Decision headings that carry their own wording, whatever their typography."""
-    clean = re.sub(r"\s+", " ", text).strip().rstrip(":")
+    low = text.lower()
+    if not any(cue in low for cue in lexicon.decision_heading_cues):
+        return None  # every form below names one of these; most body lines stop here cheaply
+    clean = " ".join(text.split()).rstrip(":")
     if len(clean) > 140:
         return None
-    match = _DECISION_FOR.match(clean)
+    _is_committee_like = lexicon.is_committee_like
+    match = lexicon.decision_for_re.match(clean)
     if match and len(clean.split()) <= 16:
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
-    match = _OWNER_DECISION.match(clean)
+    match = lexicon.owner_decision_re.match(clean)
     if match and match.group(2) and _is_committee_like(match.group(1)):
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
     if match and _is_committee_like(match.group(1)) and len(clean.split()) <= 8 and not clean.endswith("."):
         return HeadingMatch("decision", clean, owner=match.group(1).strip())
-    match = _COMMITTEE_DATE_ITEM.match(clean)
+    match = lexicon.committee_date_item_re.match(clean)
     if match and _is_committee_like(match.group(1)):
         return HeadingMatch("decision", clean, owner=match.group(1).strip(), date_text=match.group(2))
     return None
 
 
-def classify_heading(text: str, emphasized: bool) -> HeadingMatch | None:
+def classify_heading(text: str, emphasized: bool, lexicon: Lexicon) -> HeadingMatch | None:
     """Section heading kind of one printed line, or None for body text.
 
     `emphasized`: bold or larger than body text. Plain-typography lines count only when their
     wording is unmistakable (an exact heading word, or a decision heading with its own wording).
     """
-    clean = re.sub(r"\s+", " ", text).strip()
+    words = text.split()
+    clean = " ".join(words)
     if not clean or len(clean) > 160:
         return None
-    found = decision_heading(clean)
+    found = decision_heading(clean, lexicon)
     if found:
         return found
-    words = clean.split()
-    if emphasized and _LEAD_IN.match(clean) and len(words) <= 14:
+    if emphasized and len(words) <= 14 and lexicon.lead_in_re.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
-    if _INDSTILLES.match(clean):
+    if lexicon.recommendation_phrase_re.match(clean):
         return HeadingMatch("recommendation", clean.rstrip(",:"))
     if len(words) <= 7:
-        kind = vocabulary_kind(clean)
+        kind = lexicon.heading_kind(clean)
         if kind and (emphasized or kind[1] >= 99 and clean[:1].isupper()):
             return HeadingMatch(kind[0], clean.rstrip(":"))
     inline = _LABEL_INLINE.match(clean)
     if inline:
-        kind = vocabulary_kind(inline.group(1))
+        kind = lexicon.heading_kind(inline.group(1))
         if kind and kind[1] >= 95 and kind[0] in {"decision", "recommendation", "attachments"}:
             return HeadingMatch(kind[0], inline.group(1), rest=inline.group(2))
     if emphasized and len(words) <= 9 and clean[:1].isupper():
         low = clean.lower()
-        for variant, kind in KIND_OF_VARIANT.items():
+        for variant, kind in lexicon.kind_of_variant.items():
             if low.startswith(variant + " ") and kind not in {"attendance"} and not clean.endswith("."):
                 return HeadingMatch(kind, clean.rstrip(":"))
     return None

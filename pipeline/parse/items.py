@@ -7,11 +7,11 @@ from rapidfuzz import fuzz
 
 from pipeline.extract import join_lines
 from pipeline.model import Decision, Item, Line, Section
-from pipeline.parse import decisions as decision_rules
-from pipeline.parse.attendance import ABSENCE_LINE, match_member, split_names
-from pipeline.parse.case_numbers import DOC_LABEL, bare_case_number, labelled_case_number, parse_case_number
+from pipeline.parse.attendance import match_member, split_names
+from pipeline.parse.case_numbers import bare_case_number, is_document_label, labelled_case_number, parse_case_number
 from pipeline.parse.dates import parse_danish_date
-from pipeline.parse.structure import ItemHeading, RawSection, closed_flag, split_sections
+from pipeline.parse.patterns import Lexicon
+from pipeline.parse.structure import ItemHeading, RawSection, closed_flag
 
 _LEAD_IN = re.compile(
     r"^(?:.{0,400}?\b(?:indstiller|indstillede|indstilles|foreslår)\b.{0,300}?|det\s+indstilles)"
@@ -30,6 +30,18 @@ _PERSON_ABSENT = re.compile(r"^(?P<names>[A-ZÆØÅ][\w.\- ]+?(?:\s*\([A-ZÆØÅ
 
 def _text(lines: list[Line]) -> str:
     return join_lines([line.text for line in lines]).strip()
+
+
+def _page_starts(lines: list[Line]) -> list[int]:
+    """Offset in `_text(lines)` where each page after the first begins (so search can cite the exact page)."""
+    starts = []
+    if not lines:
+        return starts
+    for page in range(lines[0].page + 1, lines[-1].page + 1):
+        k = next(i for i, line in enumerate(lines) if line.page >= page)
+        prefix = join_lines([line.text for line in lines[:k]])
+        starts.append(len(prefix) + 1 if prefix else 0)
+    return starts
 
 
 def strip_lead_in(text: str) -> str:
@@ -89,21 +101,21 @@ def _attachment_entries(section: RawSection) -> list[tuple[str, bool]]:
     return entries
 
 
-def _split_absences(lines: list[Line], members: list[str]) -> tuple[list[Line], list[str]]:
+def _split_absences(lines: list[Line], members: list[str], lexicon: Lexicon) -> tuple[list[Line], list[str]]:
     """Remove absence lines from a decision; return the remaining lines and the absent names."""
     kept, absent = [], []
     for line in lines:
         text = line.text.strip()
-        match = ABSENCE_LINE.match(text)
+        match = lexicon.absence_line_re.match(text)
         if match:
-            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(match.group("names"), lexicon))
             continue
         declared = _DECLARED_INHABIL.search(text)
         if declared:
-            absent.extend(match_member(n, members) for n in split_names(declared.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(declared.group("names"), lexicon))
         match = _PERSON_ABSENT.match(text)
         if match and len(text) < 200:
-            absent.extend(match_member(n, members) for n in split_names(match.group("names")))
+            absent.extend(match_member(n, members) for n in split_names(match.group("names"), lexicon))
             kept.append(line)
             continue
         kept.append(line)
@@ -131,27 +143,30 @@ def _pick_decision(candidates: list[RawSection], meeting_date: str | None, commi
     return next(section for score, section in usable if score == best)  # the first of the best
 
 
-def build_item(heading: ItemHeading, lines: list[Line], body_size: float, position: int,
-               meeting_date: str | None, committee: str | None, members: list[str], section_size: float = 0.0) -> Item:
-    """Everything about one agenda item from its lines (the heading lines excluded)."""
+def build_item(heading: ItemHeading, sections: list[RawSection], position: int,
+               meeting_date: str | None, committee: str | None, members: list[str], lexicon: Lexicon) -> Item:
+    """Everything about one agenda item from its sections (the heading lines excluded).
+
+    The decision comes out with its text, heading and page; what it says (outcome, votes, notes,
+    deviation) is read afterwards by the `minutes_decisions` component.
+    """
     item = Item(number=heading.number, title=heading.title, closed=heading.closed, position=position)
-    sections = split_sections(lines, body_size, section_size)
 
     # case number: labelled ("Sagsnr.: …"), in the title, or a bare number by the heading
     case = None
     intro = sections[0]
     kept_intro = []
     for line in intro.lines:
-        found = labelled_case_number(line.text)
+        found = labelled_case_number(line.text, lexicon)
         if found and case is None:
             case = found
             continue
-        if DOC_LABEL.match(line.text):
+        if is_document_label(line.text, lexicon):
             continue
         if case is None and bare_case_number(line.text) and len(kept_intro) == 0:
             case = bare_case_number(line.text)
             continue
-        if closed_flag(line.text):
+        if closed_flag(line.text, lexicon):
             item.closed = True
             continue
         kept_intro.append(line)
@@ -176,7 +191,7 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
             kind=kind, text=text,
             first_page=section.lines[0].page if section.lines else None,
             last_page=section.lines[-1].page if section.lines else None,
-            position=order))
+            position=order, page_starts=_page_starts(section.lines)))
 
     # recommendation: the first recommendation section with text, else an "… indstiller, at" paragraph
     recommendation = None
@@ -197,14 +212,9 @@ def build_item(heading: ItemHeading, lines: list[Line], body_size: float, positi
     # decision and its absence lines
     absent: list[str] = []
     if chosen is not None:
-        kept, absent = _split_absences(chosen.lines, members)
-        text = _text(kept) or None
-        outcome = decision_rules.classify_outcome(text)
-        item.decision = Decision(
-            text=text, outcome=outcome, votes=decision_rules.parse_votes(text),
-            notes=decision_rules.protocol_notes(text),
-            deviates_from_recommendation=decision_rules.deviates(outcome, text, item.recommendation),
-            heading=chosen.heading.heading, page=chosen.lines[0].page if chosen.lines else None)
+        kept, absent = _split_absences(chosen.lines, members, lexicon)
+        item.decision = Decision(text=_text(kept) or None, outcome="none", heading=chosen.heading.heading,
+                                 page=chosen.lines[0].page if chosen.lines else None)
     item.absent = list(dict.fromkeys(absent))
     item.attachments = _attachments([s for s in sections if s.heading and s.heading.kind == "attachments"])
     return item

@@ -11,10 +11,9 @@ from pipeline.model import Absence, Line, Meeting
 from pipeline.model import Substitute
 from pipeline.parse.attendance import clean_name, find_substitutes, match_member, split_absence, split_names
 from pipeline.parse.dates import parse_danish_date, parse_times
-from pipeline.parse.vocabulary import DOCUMENT_TYPE_WORDS, FRONT_LABELS
+from pipeline.parse.patterns import Lexicon
 
 _MUNICIPALITY = re.compile(r"\b((?:[A-ZÆØÅ][a-zæøå]+(?:[- ][A-ZÆØÅ][a-zæøå]+)*)\s+Kommune|Region\s+[A-ZÆØÅ][a-zæøå]+)\b")
-_NOT_MUNICIPALITY = {"Hele", "Denne", "Vores", "Den", "Anden", "Hver", "Samme", "Nabo", "Egen", "Til", "Af", "I", "En"}
 _COMMITTEE = re.compile(
     r"((?:[A-ZÆØÅ][\wæøå]*-,?\s+(?:og\s+|&\s+)?)*[A-ZÆØÅ][\wæøå]*(?:udvalget|udvalg)\b"
     r"|Udvalget\s+for\s+[A-ZÆØÅ][\wæøå]+(?:(?:,\s+|\s+og\s+|\s+)[A-ZÆØÅa-zæøå][\wæøå]+)*?(?=\s*(?:-|–|$|,|\sd\.|\sden\s|\s\d))"
@@ -23,12 +22,12 @@ _COMMITTEE = re.compile(
     r"|Byrådet|Byråd(?:\s+\d{4}-\d{4})?|Kommunalbestyrelsen|Borgerrepræsentationen|Forretningsudvalget|Magistraten)")
 
 
-def _label(line_text: str) -> tuple[str, str] | None:
+def _label(line_text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     """('members', 'Jens, Bente') for 'Deltagere: Jens, Bente'; None for lines without a known label."""
     text = line_text.strip()
     low = text.lower()
     best = None
-    for field_name, labels in FRONT_LABELS.items():
+    for field_name, labels in lexicon.front_labels.items():
         for label in labels:
             if low.startswith(label) and (len(low) == len(label) or not low[len(label)].isalpha()):
                 if best is None or len(label) > len(best[1]):
@@ -41,13 +40,13 @@ def _label(line_text: str) -> tuple[str, str] | None:
     return best[0], rest
 
 
-def _labelled_blocks(lines: list[Line]) -> dict[str, list[str]]:
+def _labelled_blocks(lines: list[Line], lexicon: Lexicon) -> dict[str, list[str]]:
     """Front-matter fields with their text, continuation lines joined to the label they follow."""
     blocks: dict[str, list[str]] = {}
     current: str | None = None
     label_x0 = 0.0
     for line in lines:
-        found = _label(line.text)
+        found = _label(line.text, lexicon)
         if found:
             current = found[0]
             label_x0 = line.x0
@@ -65,24 +64,30 @@ def _labelled_blocks(lines: list[Line]) -> dict[str, list[str]]:
     return blocks
 
 
-def _committee_from(text: str) -> str | None:
+def _committee_from(text: str, lexicon: Lexicon | None = None) -> str | None:
+    """The committee named in `text`; a name never carries a following word such as 'Møde' or 'Referat'."""
     match = _COMMITTEE.search(text)
     if not match:
         return None
-    name = match.group(1).strip(" ,-–")
+    words = match.group(1).strip(" ,-–").split(" ")
+    stops = (lexicon or Lexicon.seed()).committee_stop_words
+    while len(words) > 1 and words[-1].lower().strip(",.:") in stops:
+        words.pop()
+    name = " ".join(words).strip(" ,-–")
     return name if len(name) > 3 else None
 
 
-def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Line], meeting: Meeting) -> None:
+def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Line], meeting: Meeting,
+                      lexicon: Lexicon) -> None:
     """Fill the meeting's metadata fields from the lines before the first item."""
-    blocks = _labelled_blocks(front)
+    blocks = _labelled_blocks(front, lexicon)
 
     # municipality: the "X Kommune" named most in the front matter and running headers, else anywhere
     counts: Counter[str] = Counter()
     for pool, weight in ((front[:8] + running, 3), (all_lines, 1)):
         for line in pool:
             for name in _MUNICIPALITY.findall(line.text):
-                if name.split()[0] not in _NOT_MUNICIPALITY:
+                if name.split()[0] not in lexicon.not_a_place:
                     counts[name] += weight
     if counts:
         meeting.municipality = counts.most_common(1)[0][0]
@@ -90,13 +95,13 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     # committee: labelled, else the first committee-like phrase in the title block or running header
     committee = None
     if blocks.get("committee"):
-        committee = _committee_from(" ".join(blocks["committee"])) or " ".join(blocks["committee"]).strip()
+        committee = _committee_from(" ".join(blocks["committee"]), lexicon) or " ".join(blocks["committee"]).strip()
     if not committee:
         for line in front[:10] + running[:4]:
-            label = _label(line.text)
+            label = _label(line.text, lexicon)
             if label and label[0] != "committee":
                 continue
-            committee = _committee_from(line.text)
+            committee = _committee_from(line.text, lexicon)
             if committee:
                 break
     meeting.committee = committee
@@ -104,11 +109,7 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     # document type: the title words on the cover, else whether decisions exist (decided later)
     doc_type = None
     for line in sorted(front[:12], key=lambda l: -l.size)[:4] + running[:3]:
-        low = line.text.lower()
-        for kind, words in DOCUMENT_TYPE_WORDS.items():
-            if any(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
-                doc_type = kind
-                break
+        doc_type = lexicon.document_type(line.text)
         if doc_type:
             break
     if doc_type:
@@ -132,7 +133,7 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
             break
     if not times:
         for line in front[:20]:
-            label = _label(line.text)
+            label = _label(line.text, lexicon)
             if (label[0] in {"date", "time"}) if label else re.search(r"\bkl\.?\s*\d", line.text, re.IGNORECASE):
                 times = parse_times(line.text)
                 if times:
@@ -144,7 +145,7 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
     end_texts = blocks.get("end", [])
     if not end_texts:
         for line in all_lines:
-            if re.match(r"^\s*mødet\s+(sluttede|hævet|hævedes|afsluttet|slut)", line.text, re.IGNORECASE):
+            if lexicon.meeting_end_re.match(line.text):
                 end_texts = [line.text]
                 break
     for text in end_texts:
@@ -165,19 +166,19 @@ def read_front_matter(front: list[Line], running: list[Line], all_lines: list[Li
 
     # members
     member_lines = blocks.get("members", [])
-    meeting.members = split_names(join_lines(member_lines).replace("\n", ", ")) if member_lines else []
+    meeting.members = split_names(join_lines(member_lines).replace("\n", ", "), lexicon) if member_lines else []
     if member_lines and len(member_lines) > 1 and not any("," in text for text in member_lines):
-        meeting.members = [n for text in member_lines for n in split_names(text)]
+        meeting.members = [n for text in member_lines for n in split_names(text, lexicon)]
     if not meeting.members:
-        meeting.members = _name_column(front)
+        meeting.members = _name_column(front, lexicon)
 
     # absences (with qualifiers), and remarks that carry partial attendance
     absences: list[Absence] = []
     for text in blocks.get("absent", []):
-        absences.extend(split_absence(text, meeting.members))
+        absences.extend(split_absence(text, meeting.members, lexicon))
     for text in blocks.get("remarks", []):
         if re.search(r"deltog|forlod|ankom|fraværende|afbud", text, re.IGNORECASE):
-            absences.extend(a for a in split_absence(text, meeting.members) if _is_member(a.name, meeting.members))
+            absences.extend(a for a in split_absence(text, meeting.members, lexicon) if _is_member(a.name, meeting.members))
     for line in front:
         for substitute, member in find_substitutes(line.text):
             member = match_member(member, meeting.members)
@@ -197,7 +198,7 @@ _PERSON_LINE = re.compile(r"^[A-ZÆØÅ][a-zæøåéü]+(?:[- ][A-ZÆØÅ][a-zæ
                           r"(?:\s*[-–,]\s*(?:formand|næstformand|borgmester|viceborgmester))?$")
 
 
-def _name_column(front: list[Line]) -> list[str]:
+def _name_column(front: list[Line], lexicon: Lexicon) -> list[str]:
     """Members printed one per line without a known label: the first run of three or more lines
     that each read as a person's name (optionally with party letter and role)."""
     run: list[Line] = []
@@ -206,7 +207,7 @@ def _name_column(front: list[Line]) -> list[str]:
             run.append(line)
             continue
         if len(run) >= 3:
-            return [clean_name(l.text) for l in run]
+            return [clean_name(l.text, lexicon) for l in run]
         run = [line] if _PERSON_LINE.match(line.text.strip()) else []
     return []
 

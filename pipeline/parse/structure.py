@@ -8,19 +8,14 @@ from dataclasses import dataclass, field
 from pipeline.model import Line
 from pipeline.parse.case_numbers import bare_case_number, parse_case_number
 from pipeline.parse.headings import HeadingMatch, classify_heading
+from pipeline.parse.patterns import Lexicon
 
-# "Punkt 5: Titel", "Pkt. 5 Titel", "Sag 12: Titel", "Dagsordenspunkt 3 - Titel"
-_PREFIXED_ITEM = re.compile(r"^(?:dagsordens)?(?:punkt|pkt\.?|sag(?:\s+nr\.?)?)\s*(\d{1,4})\s*[.:)\-–]?\s+(\S.*)$", re.IGNORECASE)
 # "82. Titel", "5) Titel", "12 - Titel"
 _NUMBERED_ITEM = re.compile(r"^(\d{1,4})\s*(?:[.)]|\s[-–:])\s*(\S.*)$")
 # "12 Titel" without punctuation: only trusted on emphasised lines
 _SPACED_ITEM = re.compile(r"^(\d{1,3})\s+(?=[A-ZÆØÅ§])(\S.*)$")
 _TOC_LEADER = re.compile(r"(\.\s*){4,}\s*\d*\s*$|…+\s*\d+\s*$")
 _TRAILING_PAGE = re.compile(r"\s\d{1,3}$")
-_CLOSED = re.compile(r"^(lukket(\s+punkt|\s+sag)?|fortroligt(\s+punkt)?)\s*[:\-–]?\s*", re.IGNORECASE)
-_CLOSED_FLAG = re.compile(r"^(lukket\s+(punkt|sag|dagsorden)|behandles\s+for\s+lukkede\s+døre|sagen\s+er\s+lukket|lukket)\.?$", re.IGNORECASE)
-_BARE_NUMBER = re.compile(r"^(?:(?:dagsordens)?punkt|pkt\.?|sag(?:\s+nr\.?)?)?\s*(\d{1,4})\s*[.:)]?$", re.IGNORECASE)
-_TITLE_CASE_LABEL = re.compile(r"\s*[-–,(]?\s*\b(?:sagsnr|sags\s*nr|sag\s*nr|j\.\s*nr|journalnr)\.?\s*:?\s*(\S+?)\)?\s*$", re.IGNORECASE)
 _TITLE_CASE = re.compile(r"\s*\(\s*([^()]*\d[^()]*)\s*\)\s*$")
 
 
@@ -40,6 +35,12 @@ class RawSection:
     lines: list[Line] = field(default_factory=list)
 
 
+def body_is_bold(lines: list[Line]) -> bool:
+    """Whether most characters are printed bold (then bold marks nothing)."""
+    bold = sum(len(line.text) for line in lines if line.bold)
+    return bold * 2 > sum(len(line.text) for line in lines)
+
+
 def body_font_size(lines: list[Line]) -> float:
     """The size most characters are printed in."""
     sizes: Counter[float] = Counter()
@@ -52,9 +53,9 @@ def emphasized(line: Line, body_size: float) -> bool:
     return line.bold or line.size >= body_size + 0.9
 
 
-def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
+def _item_start(line: Line, body_size: float, lexicon: Lexicon) -> tuple[int, str, bool] | None:
     text = line.text.strip()
-    match = _PREFIXED_ITEM.match(text)
+    match = lexicon.prefixed_item_re.match(text)
     strong = match is not None
     if not match:
         match = _NUMBERED_ITEM.match(text)
@@ -76,11 +77,12 @@ def _item_start(line: Line, body_size: float) -> tuple[int, str, bool] | None:
     return number, title, emphasized(line, body_size)
 
 
-def _look(line: Line) -> tuple[float, bool, bool]:
-    return round(line.size * 2) / 2, line.bold, bool(_PREFIXED_ITEM.match(line.text.strip()) or _BARE_NUMBER.match(line.text.strip()))
+def _look(line: Line, lexicon: Lexicon) -> tuple[float, bool, bool]:
+    text = line.text.strip()
+    return round(line.size * 2) / 2, line.bold, bool(lexicon.prefixed_item_re.match(text) or lexicon.bare_number_re.match(text))
 
 
-def _dominant_heading_look(lines: list[Line], found_all: list) -> list:
+def _dominant_heading_look(lines: list[Line], found_all: list, lexicon: Lexicon) -> list:
     """Keep the candidates printed like the document's item headings.
 
     Numbered bold sub-headings inside a case ("4. Praksisnær metodeudvikling") look like items; the
@@ -89,19 +91,19 @@ def _dominant_heading_look(lines: list[Line], found_all: list) -> list:
     """
     if len(found_all) < 2:
         return found_all
-    looks = Counter(_look(lines[index]) for index, _ in found_all)
+    looks = Counter(_look(lines[index], lexicon) for index, _ in found_all)
     commonest = max(looks.values())
     eligible = [look for look, count in looks.items() if count >= max(2, commonest / 3)]
     if not eligible:
         return found_all
     best = max(eligible, key=lambda look: (look[0], look[2], looks[look]))
-    return [(index, found) for index, found in found_all if _look(lines[index]) == best]
+    return [(index, found) for index, found in found_all if _look(lines[index], lexicon) == best]
 
 
-def _number_above_title(lines: list[Line], index: int, body_size: float) -> tuple[int, str, bool] | None:
+def _number_above_title(lines: list[Line], index: int, body_size: float, lexicon: Lexicon) -> tuple[int, str, bool] | None:
     """'Punkt 5' (or '5.') alone on an emphasised line, with the title on the next line."""
     line = lines[index]
-    match = _BARE_NUMBER.match(line.text.strip())
+    match = lexicon.bare_number_re.match(line.text.strip())
     if not match or not emphasized(line, body_size) or index + 1 >= len(lines):
         return None
     title_line = lines[index + 1]
@@ -129,16 +131,16 @@ def _longest_increasing(cands: list[tuple[int, int]]) -> list[int]:
     return chain[::-1]
 
 
-def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]:
+def find_item_headings(lines: list[Line], body_size: float, lexicon: Lexicon) -> list[ItemHeading]:
     """Item headings in document order, table-of-contents entries left out."""
-    found_all = [(index, _item_start(line, body_size) or _number_above_title(lines, index, body_size))
+    found_all = [(index, _item_start(line, body_size, lexicon) or _number_above_title(lines, index, body_size, lexicon))
                  for index, line in enumerate(lines)]
     found_all = [(index, found) for index, found in found_all if found]
     # "Punkt 5. Anbefales." in plain body text quotes an item; when the document sets its item
     # headings apart typographically, only such emphasised lines are headings.
     if any(found[2] for _, found in found_all):
         found_all = [(index, found) for index, found in found_all if found[2]]
-    found_all = _dominant_heading_look(lines, found_all)
+    found_all = _dominant_heading_look(lines, found_all, lexicon)
     candidates: list[tuple[int, int, str]] = [(index, found[0], found[1]) for index, found in found_all]
     # A table of contents lists the same numbers earlier, densely, with page numbers: when a
     # number occurs twice, the earlier occurrence that ends in a page number is a TOC entry.
@@ -157,7 +159,7 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
     for k in chain:
         index, number, title = kept[k]
         title_lines = [index]
-        if _BARE_NUMBER.match(lines[index].text.strip()):
+        if lexicon.bare_number_re.match(lines[index].text.strip()):
             title_lines.append(index + 1)
         head = lines[title_lines[-1]]
         nxt = title_lines[-1] + 1
@@ -166,17 +168,17 @@ def find_item_headings(lines: list[Line], body_size: float) -> list[ItemHeading]
             same_look = (line.page == head.page and line.bold == head.bold and abs(line.size - head.size) < 0.4
                          and line.gap_before < head.size * 0.9 and len(title_lines) < 4)
             lowercase_start = line.text[:1].islower()
-            if same_look and (lowercase_start or (not classify_heading(line.text, True)
+            if same_look and (lowercase_start or (not classify_heading(line.text, True, lexicon)
                                                   and not bare_case_number(line.text)
-                                                  and not _item_start(line, body_size))):
+                                                  and not _item_start(line, body_size, lexicon))):
                 title = f"{title} {line.text.strip()}"
                 title_lines.append(nxt)
                 nxt += 1
             else:
                 break
-        closed = bool(_CLOSED.match(title))
+        closed = bool(lexicon.closed_title_re.match(title))
         case_in_title = None
-        labelled = _TITLE_CASE_LABEL.search(title)
+        labelled = lexicon.title_case_label_re.search(title)
         if labelled and parse_case_number(labelled.group(1)):
             case_in_title = parse_case_number(labelled.group(1)).printed
             title = title[: labelled.start()].strip()
@@ -195,8 +197,9 @@ def _is_dense_list(lines: list[Line], index: int, candidates: list[tuple[int, in
     return k + 1 < len(positions) and positions[k + 1] - index <= 2
 
 
-def closed_flag(text: str) -> bool:
-    return bool(_CLOSED_FLAG.match(text.strip()))
+def closed_flag(text: str, lexicon: Lexicon) -> bool:
+    """A line that marks the item closed ('Lukket punkt', 'Behandles for lukkede døre')."""
+    return bool(lexicon.closed_flag_re.match(text.strip()))
 
 
 def _looks_like_section_heading(line: Line, section_size: float) -> bool:
@@ -206,16 +209,39 @@ def _looks_like_section_heading(line: Line, section_size: float) -> bool:
             and len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
 
 
-def split_sections(lines: list[Line], body_size: float, section_size: float = 0.0) -> list[RawSection]:
+def _short_title(text: str) -> bool:
+    """Short, no sentence punctuation at the end, no figures: could be a heading, not a sentence or a table row."""
+    return (len(text.split()) <= 8 and not text.endswith((".", ",", ";")) and not any(c.isdigit() for c in text))
+
+
+def _capitalised(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def _starts_something_else(line: Line, body_bold: bool) -> bool:
+    """A heading in any typographic form, whatever its words: a short line in capitals ("FORSLAG FRA
+    GRUPPEN"), or a short bold line in a document whose body text is not bold. A bold label ending in a
+    colon ("Orientering:") introduces what follows inside the same section."""
+    text = line.text.strip()
+    if line.bullet or not text[:1].isupper() or not _short_title(text):
+        return False
+    return _capitalised(text) or (line.bold and not body_bold and not text.endswith(":"))
+
+
+def split_sections(lines: list[Line], body_size: float, lexicon: Lexicon, section_size: float = 0.0,
+                   body_bold: bool = False) -> list[RawSection]:
     """Cut an item's lines at its section headings. The first section has heading None.
 
     Headings are known by wording (vocabulary, decision-heading forms) or, for words the vocabulary
-    lacks, by typography: printed like the document's other section headings (kind 'other').
+    lacks, by typography: printed like the document's other section headings, in capitals, or bold
+    in a body that is not (kind 'other'). So a decision ends where the document starts something else.
     """
     sections = [RawSection(None)]
     for line in lines:
-        heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size))
-        if heading is None and not line.bullet and _looks_like_section_heading(line, section_size):
+        heading = None if line.bullet else classify_heading(line.text, emphasized(line, body_size), lexicon)
+        if heading is None and not line.bullet and (_looks_like_section_heading(line, section_size)
+                                                     or _starts_something_else(line, body_bold)):
             heading = HeadingMatch("other", line.text.strip().rstrip(":"))
         if heading:
             section = RawSection(heading)
@@ -228,7 +254,8 @@ def split_sections(lines: list[Line], body_size: float, section_size: float = 0.
     return sections
 
 
-def document_level_start(block: list[Line], heading_size: float, section_size: float, body_size: float) -> int:
+def document_level_start(block: list[Line], heading_size: float, section_size: float, body_size: float,
+                         lexicon: Lexicon) -> int:
     """Index in an item's block where a document-level part begins (e.g. a full 'Bilag' list after
     the last item), recognised by a heading printed like an item heading rather than a section
     heading. len(block) when there is none."""
@@ -236,12 +263,12 @@ def document_level_start(block: list[Line], heading_size: float, section_size: f
         return len(block)
     for index, line in enumerate(block):
         if line.size >= heading_size - 0.25 and emphasized(line, body_size) \
-                and classify_heading(line.text, True):
+                and classify_heading(line.text, True, lexicon):
             return index
     return len(block)
 
 
-def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: float) -> tuple[float, float]:
+def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: float, lexicon: Lexicon) -> tuple[float, float]:
     """(item heading size, section heading size) as printed in this document."""
     if not headings:
         return 0.0, 0.0
@@ -252,7 +279,7 @@ def typical_sizes(lines: list[Line], headings: list[ItemHeading], body_size: flo
     for index in range(headings[0].index, len(lines)):
         line = lines[index]
         if index not in heading_lines and emphasized(line, body_size) and len(line.text.split()) <= 6 \
-                and classify_heading(line.text, True):
+                and classify_heading(line.text, True, lexicon):
             sizes[round(line.size * 2) / 2] += 1
     section_size = sizes.most_common(1)[0][0] if sizes else body_size
     return heading_size, section_size

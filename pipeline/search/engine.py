@@ -1,21 +1,28 @@
 """The search API shared by `minutes search` and `minutes serve`.
 
-    result = search(con, "frivilligfest", Filters(municipality="Gentofte"), limit=10)
-    result.hits[0].title, result.corrected_query, result.total
+    result = search(con, "lokalplan", Filters(committee="Plan"), limit=10, sort="date")
+    result.total            # exact: the number of items that match every query term
+    result.facets           # {"committee": [(name, n), ...], "year": [...], "outcome": [...]}
+    result.hits[0].snippet_page   # the PDF page the snippet comes from
+
+The hit set is decided by the query plan (see `query.py`); scores only order it. Ranking: per term the best
+matching word (weight x idf x impact, title and decision weigh more), summed over the terms.
 """
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import asdict, dataclass, field
 
-from pipeline.search.query import QueryPlan, analyse
-from pipeline.search.snippets import make_snippet, render_html, render_plain
-from pipeline.search.vocab import get_vocabulary
+from pipeline.search.query import QueryError, QueryPlan, Term, analyse
+from pipeline.search.snippets import best_snippet, render_html, render_plain
 
 CASE_SCORE = 25.0
-PRUNE_AT = 2000  # postings per term read for an unfiltered relevance query (tiered index)
-PHRASE_CANDIDATES = 500  # best candidates whose text is checked for a quoted phrase
 SORTS = ("relevance", "date", "date_asc")
+FACETS = ("committee", "year", "outcome")
+MAX_LIMIT, MAX_OFFSET = 1000, 100_000
+
+__all__ = ["Filters", "SearchHit", "SearchResult", "search", "item_detail", "QueryError", "SORTS", "FACETS"]
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Filters:
     case_prefix: str | None = None       # '27.00' finds the KLE group, '2022-' a year of Copenhagen cases
     outcome: str | None = None           # approved | rejected | noted | ...
     document_type: str | None = None     # referat | dagsorden
+    year: int | None = None
 
     def sql(self) -> tuple[str, list]:
         clauses, params = [], []
@@ -51,6 +59,9 @@ class Filters:
         if self.document_type:
             clauses.append("si.document_type = ?")
             params.append(self.document_type)
+        if self.year:
+            clauses.append("si.year = ?")
+            params.append(int(self.year))
         return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -70,6 +81,7 @@ class SearchHit:
     doc_id: str
     score: float
     snippet: str = ""
+    snippet_page: int | None = None
     snippet_segments: list = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -83,165 +95,206 @@ class SearchHit:
     def snippet_html(self) -> str:
         return render_html(self.snippet_segments)
 
+    @property
+    def cited_page(self) -> int:
+        return int(self.snippet_page or self.first_page or 1)
+
 
 @dataclass
 class SearchResult:
     hits: list[SearchHit]
     total: int
     corrected_query: str | None = None
+    suggestion: str | None = None                 # "did you mean" when a word matches nothing
+    also_searched: list[str] = field(default_factory=list)
+    facets: dict[str, list[tuple]] = field(default_factory=dict)
     plan: QueryPlan | None = field(default=None, repr=False)
-    total_is_exact: bool = True        # False: very common words, total is a lower bound
+    total_is_exact: bool = True                   # always exact; kept for API compatibility
 
 
 HIT_COLUMNS = ("si.item_id, si.source_file, si.number, si.title, si.municipality, si.committee, si.meeting_date, "
                "si.document_type, si.outcome, si.case_number, si.first_page, si.doc_id, si.sid")
 
 
-def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           sort: str = "relevance", mode: str = "danish", snippets: bool = True, vocab=None) -> SearchResult:
-    """Ranked agenda items for `query`. mode='danish' (full analysis) or 'plain' (stock DuckDB BM25).
+def _term_sql(term: Term) -> tuple[str, list]:
+    """SQL (sid, s) of the items one term matches."""
+    if term.kind == "case":
+        typed = term.case.lower()
+        from pipeline.search.index import case_key
 
-    `vocab`: a Vocabulary already loaded for this warehouse (a long-running reader such as the web server
-    passes it to skip the per-call freshness check).
+        return ("SELECT sid, ? AS s FROM search_items WHERE case_key = ? OR (starts_with(lower(case_number), ?) "
+                "AND NOT regexp_matches(substr(case_number, ?, 1), '[0-9A-Za-z]'))",
+                [CASE_SCORE, case_key(typed), typed, len(typed) + 1])
+    # the ids are integers from our own vocabulary table (int() cast), never user text; IN (...) lets DuckDB
+    # skip the row groups of search_postings that hold other words
+    wids = sorted(term.weights)
+    in_list = ", ".join(str(int(w)) for w in wids)
+    return (f"""SELECT p.sid, max(p.impact * q.w) AS s FROM search_postings p
+                JOIN (SELECT unnest(?::INTEGER[]) AS wid, unnest(?::DOUBLE[]) AS w) q USING (wid)
+                WHERE p.wid IN ({in_list}) GROUP BY p.sid""",
+            [wids, [term.weights[w] for w in wids]])
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A case-insensitive RE2 pattern for the phrase with any whitespace between its words (escaped: the
+    phrase is user text; RE2 runs in linear time)."""
+    import re
+
+    return "(?i)" + r"\s+".join(re.escape(w) for w in phrase.split())
+
+
+def _group_sql(terms: list[Term]) -> tuple[str, list]:
+    """Items matching every term of one AND group, with summed scores."""
+    matchers = [t for t in terms if t.kind != "phrase"]
+    phrases = [t.phrase for t in terms if t.kind == "phrase"]
+    params: list = []
+    if matchers:
+        parts = []
+        for term in matchers:
+            sql, p = _term_sql(term)
+            parts.append(sql)
+            params += p
+        sql = f"SELECT t0.sid, {' + '.join(f't{i}.s' for i in range(len(parts)))} AS score FROM ({parts[0]}) t0 " + \
+            " ".join(f"JOIN ({part}) t{i} USING (sid)" for i, part in enumerate(parts[1:], 1))
+    else:
+        sql = "SELECT sid, 0.0 AS score FROM search_items"
+    if phrases:
+        # the phrase itself, on one page of the item's text or in its title (a phrase split by a page break
+        # is not found); only the candidates that contain every word of it are read
+        # CASE over both sides keeps the regex above the join: only candidates' pages are read
+        checks = " AND ".join(
+            "c.sid IN (SELECT pg.sid FROM search_pages pg JOIN cand k USING (sid) "
+            "WHERE regexp_matches(CASE WHEN k.sid IS NOT NULL THEN pg.text END, ?) "
+            "UNION SELECT si.sid FROM search_items si JOIN cand k USING (sid) "
+            "WHERE regexp_matches(CASE WHEN k.sid IS NOT NULL THEN si.title END, ?))" for _ in phrases)
+        sql = f"WITH cand AS MATERIALIZED ({sql}) SELECT c.sid, c.score FROM cand c WHERE {checks}"
+        params = params + [p for phrase in phrases for p in (phrase_pattern(phrase),) * 2]
+    return sql, params
+
+
+def _hits_sql(plan: QueryPlan, filters: Filters) -> tuple[str, list]:
+    """SQL (sid, score) of the whole hit set after filters."""
+    where, fparams = filters.sql()
+    if plan.empty:
+        return f"SELECT si.sid, 0.0 AS score FROM search_items si WHERE {where}", fparams
+    groups = [g for g in plan.groups if g and not any(t.empty for t in g)]
+    if not groups:
+        return "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
+    parts, params = [], []
+    for group in groups:
+        sql, p = _group_sql(group)
+        parts.append(sql)
+        params += p
+    union = parts[0] if len(parts) == 1 else \
+        f"SELECT sid, max(score) AS score FROM ({' UNION ALL '.join(parts)}) u GROUP BY sid"
+    if where == "TRUE":
+        return union, params
+    return f"SELECT h.sid, h.score FROM ({union}) h JOIN search_items si USING (sid) WHERE {where}", params + fparams
+
+
+def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
+           sort: str = "relevance", mode: str = "danish", snippets: bool = True, facets: bool = True,
+           vocab=None) -> SearchResult:
+    """The items matching `query` (all its terms) under `filters`, one page of them ranked, the exact total
+    and facet counts. mode='danish' (full analysis) or 'plain' (the typed words only, a baseline).
+
+    Raises QueryError (a Danish message for the user) for a query that is too long or has too many words,
+    ValueError for a bad sort/limit/offset.
     """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
+    if not (0 <= offset <= MAX_OFFSET) or not (1 <= limit <= MAX_LIMIT):
+        raise ValueError("limit/offset out of range")
     filters = filters or Filters()
-    vocab = vocab or get_vocabulary(con)
-    plan = analyse(con, query, vocab, plain=(mode == "plain"))
-    where, params = filters.sql()
-    exact = True
-    order = {"relevance": "score DESC, si.meeting_date DESC, si.sid",
-             "date": "si.meeting_date DESC NULLS LAST, score DESC, si.sid",
-             "date_asc": "si.meeting_date ASC NULLS LAST, score DESC, si.sid"}[sort]
-
-    if mode == "plain" and query.strip():
-        if plan.phrases:
-            where += "".join(" AND contains(si.fulltext, ?)" for _ in plan.phrases)
-            params = params + plan.phrases
-        sql = f"""SELECT {HIT_COLUMNS}, score, count(*) OVER () AS total FROM (
-                    SELECT *, fts_main_search_items.match_bm25(sid, ?, fields := 'title,decision,body') AS score
-                    FROM search_items) si
-                  WHERE score IS NOT NULL AND {where}
-                  ORDER BY {order} LIMIT ? OFFSET ?"""
-        from pipeline.search.inflections import _ensure_fts
-
-        _ensure_fts(con)
-        rows = con.execute(sql, [query] + params + [limit, offset]).fetchall()
-    elif plan.empty:
-        if query.strip():  # words that are all unknown/stop words: nothing can match
-            rows = []
-        else:  # browse: filters only, newest first
-            sql = f"""SELECT {HIT_COLUMNS}, 0.0 AS score, count(*) OVER () AS total FROM search_items si
-                      WHERE {where} ORDER BY {order.replace('score DESC, ', '')} LIMIT ? OFFSET ?"""
-            rows = con.execute(sql, params + [limit, offset]).fetchall()
+    plan = _plan(con, query or "", mode == "plain")
+    if plan.empty and (query or "").strip():  # only stop words or punctuation: nothing to look for
+        hits_sql, params = "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
     else:
-        rows, total, exact = _ranked(con, plan, (where, params), plan.phrases, sort, limit, offset, vocab)
-    if exact:
-        total = rows[0][-1] if rows else 0
+        hits_sql, params = _hits_sql(plan, filters)
+    order = {"relevance": "h.score DESC, si.meeting_date DESC NULLS LAST, si.sid",
+             "date": "si.meeting_date DESC NULLS LAST, h.score DESC, si.sid",
+             "date_asc": "si.meeting_date ASC NULLS LAST, h.score DESC, si.sid"}[sort]
+    # one statement: the hit set is computed once (MATERIALIZED) for the facet counts, the total and the page
+    facet_sql = ("SELECT 'f' AS part, grouping(si.committee) = 0 AS c1, grouping(si.year) = 0 AS c2, "
+                 "grouping(si.outcome) = 0 AS c3, "
+                 "si.committee, si.year, si.outcome, count(*) AS n "
+                 "FROM hits h JOIN search_items si USING (sid) "
+                 "GROUP BY GROUPING SETS ((si.committee), (si.year), (si.outcome), ())") if facets else \
+        ("SELECT 'f' AS part, false AS c1, false AS c2, false AS c3, NULL AS committee, NULL::INTEGER AS year, "
+         "NULL AS outcome, count(*) AS n FROM hits")
+    rows = con.execute(f"""WITH hits AS MATERIALIZED ({hits_sql}),
+        facet AS ({facet_sql}),
+        page AS (SELECT si.sid, h.score FROM hits h JOIN search_items si USING (sid) ORDER BY {order} LIMIT ? OFFSET ?)
+        SELECT part, c1, c2, c3, committee, year, outcome, n::DOUBLE FROM facet
+        UNION ALL SELECT 'p', false, false, false, NULL, sid, NULL, score::DOUBLE FROM page""",
+                       params + [limit, offset]).fetchall()
+    facet_counts = {name: [] for name in FACETS} if facets else {}
+    total, page_sids, scores = 0, [], {}
+    for part, by_committee, by_year, by_outcome, committee, year, outcome, n in rows:
+        if part == "p":
+            page_sids.append(int(year))
+            scores[int(year)] = float(n or 0.0)
+        elif by_committee:
+            facet_counts["committee"].append((committee, int(n)))
+        elif by_year:
+            facet_counts["year"].append((year, int(n)))
+        elif by_outcome:
+            facet_counts["outcome"].append((outcome, int(n)))
+        else:
+            total = int(n)
+    for name in facet_counts:
+        facet_counts[name].sort(key=lambda kv: (-kv[1], str(kv[0])))
+    rows = []
+    if page_sids:
+        # the page's columns, read for its rows only (sid IN literal integers from our own index)
+        by_sid = {r[12]: r for r in con.execute(
+            by_sids(f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid = {{sid}}", page_sids)).fetchall()}
+        rows = [by_sid[sid] + (scores.get(sid, 0.0),) for sid in page_sids if sid in by_sid]
     hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
-    sids = {row[0]: int(row[12]) for row in rows}
     if snippets and hits:
-        _add_snippets(con, hits, sids, plan, vocab)
-    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query, plan=plan,
-                        total_is_exact=exact)
+        _add_snippets(con, hits, {row[0]: int(row[12]) for row in rows}, plan)
+    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query,
+                        suggestion=plan.suggested_query if total == 0 else None, also_searched=list(plan.also),
+                        facets=facet_counts, plan=plan)
 
 
-def _ranked(con, plan: QueryPlan, meta: tuple[str, list], phrases: list[str], sort: str, limit: int, offset: int,
-            vocab) -> tuple[list, int, bool]:
-    """Score candidates from the impact postings, filter, take the top `limit`, then fetch their columns.
-
-    Returns (rows, total, total_is_exact). Late materialisation: only sids and scores of the candidates are
-    sorted; item columns are read for the returned page only. `sid` follows meeting date, so it doubles as
-    the date order. Without filters, a term's posting list longer than PRUNE_AT is cut to its PRUNE_AT
-    highest impacts (relevance order only); the total is then a lower bound.
-    """
-    where, fparams = meta
-    termids = sorted({c[2] for c in plan.clauses})
-    df = {tid: d for tid, d in (vocab.df_by_id.get(t, (t, 0)) for t in termids)} if termids else {}
-    prune = (where == "TRUE" and sort == "relevance"
-             and any(d > PRUNE_AT for d in df.values()))
-    parts, qparams = [], []
-    if plan.clauses:
-        # termid IN (...) lets DuckDB skip every row group of search_postings that holds other terms;
-        # the ids are integers from our own vocabulary (int() cast), never user text.
-        in_list = ", ".join(str(int(t)) for t in termids)
-        cond = f"p.termid IN ({in_list})" + (f" AND p.rnk <= {PRUNE_AT}" if prune else "")
-        if where != "TRUE":
-            cond += f" AND p.sid IN (SELECT si.sid FROM search_items si WHERE {where})"
-            qparams_f = list(fparams)
-        else:
-            qparams_f = []
-        if len(plan.clauses) == 1:
-            parts.append(f"SELECT p.sid, {float(plan.clauses[0][3])} * p.impact AS s, 0 AS main "
-                         f"FROM search_postings p WHERE {cond}")
-        else:
-            parts.append(f"""SELECT p.sid, q.w * p.impact AS s, q.main
-                             FROM search_postings p
-                             JOIN (SELECT unnest(?::INTEGER[]) AS termid, unnest(?::DOUBLE[]) AS w,
-                                          unnest(?::INTEGER[]) AS main) q USING (termid)
-                             WHERE {cond}""")
-            qparams += [[c[2] for c in plan.clauses], [c[3] for c in plan.clauses], [c[1] for c in plan.clauses]]
-        qparams += qparams_f
-    base_main = len({c[1] for c in plan.clauses})
-    for i, case in enumerate(plan.case_numbers):
-        extra = f" AND {where}" if where != "TRUE" else ""
-        parts.append(f"SELECT si.sid, {CASE_SCORE} AS s, {base_main + i} AS main FROM search_items si "
-                     f"WHERE starts_with(si.case_number, ?){extra}")
-        qparams += [case] + list(fparams if where != "TRUE" else [])
-    n_mains = max(1, plan.mains)
-    order = {"relevance": "score DESC, sid DESC", "date": "sid DESC", "date_asc": "sid ASC"}[sort]
-    single = len(parts) == 1 and len(plan.clauses) <= 1
-    if single:  # one term or one case number: no aggregation needed
-        scored = "SELECT sid, s AS score FROM matched"
-    else:
-        # alternatives of a word add up (they rarely co-occur); coverage of the query's words (bitmask of
-        # `main`) scales the sum so items matching more of the query rank first
-        scored = (f"SELECT sid, sum(s) * (1 + bit_count(bit_or(1::BIGINT << main)) / {float(n_mains)}) / 2 AS score"
-                  + (f", bit_count(bit_or(1::BIGINT << main)) AS covered" if phrases else "")
-                  + " FROM matched GROUP BY sid")
-    kept = "SELECT sid, score FROM scored"
-    phrase_cap = 0
-    if phrases:
-        # verify phrases on the best-scoring candidates that contain every word only (reading full texts
-        # of every candidate would dominate the query time); the total is then a lower bound
-        phrase_cap = max(PHRASE_CANDIDATES, 4 * (offset + limit))
-        covered = f"WHERE covered >= {base_main} " if not single else ""
-        kept = ("SELECT c.sid, c.score FROM (SELECT sid, score FROM scored "
-                f"{covered}ORDER BY {order} LIMIT {int(phrase_cap)}) c JOIN search_items si USING (sid) WHERE "
-                + " AND ".join("contains(si.fulltext, ?)" for _ in phrases))
-        qparams += phrases
-    sql = f"""
-        WITH matched AS ({' UNION ALL '.join(parts)}),
-        scored AS ({scored}),
-        kept AS ({kept}),
-        page AS (SELECT sid, score, count(*) OVER () AS total FROM kept ORDER BY {order} LIMIT ? OFFSET ?)
-        SELECT {HIT_COLUMNS}, page.score, page.total
-        FROM page JOIN search_items si USING (sid)
-        ORDER BY {order.replace('score', 'page.score').replace('sid', 'si.sid')}"""
-    rows = con.execute(sql, qparams + [limit, offset]).fetchall()
-    total = rows[0][-1] if rows else 0
-    if prune and not phrase_cap:
-        return rows, max([total] + list(df.values())), False
-    if phrase_cap and prune:
-        return rows, total, False
-    if phrase_cap:
-        n_covered = con.execute(f"WITH matched AS ({' UNION ALL '.join(parts)}), scored AS ({scored}) "
-                                f"SELECT count(*) FROM scored {covered}", qparams[:len(qparams) - len(phrases)]).fetchone()[0]
-        return rows, total, n_covered <= phrase_cap
-    return rows, total, True
+def by_sids(template: str, sids: list[int]) -> str:
+    """One point query per sid, UNION ALL-ed: `sid = n` lets DuckDB's zone maps read only the row groups
+    holding those rows (an IN list over scattered sids reads the whole table). sids are our own integers."""
+    return " UNION ALL ".join(template.format(sid=int(sid)) for sid in sids)
 
 
-def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan, vocab) -> None:
-    # sid IN (integers from our own rows): zone maps let DuckDB read only the row groups holding them
-    in_list = ", ".join(str(int(sids[h.item_id])) for h in hits)
-    texts = {row[0]: row[1:] for row in con.execute(
-        f"SELECT item_id, decision, body FROM search_items WHERE sid IN ({in_list})").fetchall()}
+_PLANS: dict[tuple, QueryPlan] = {}
+_PLANS_LOCK = threading.Lock()
+PLAN_CACHE = 2000
+
+
+def _plan(con, query: str, plain: bool) -> QueryPlan:
+    """The query analysis, cached per index version (a long-running server sees popular queries again)."""
+    db, built = con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
+                            "(SELECT max(built_at) FROM search_meta)").fetchone()
+    key = (db, built, query, plain)
+    with _PLANS_LOCK:
+        plan = _PLANS.get(key)
+    if plan is None:
+        plan = analyse(con, query, plain=plain)
+        with _PLANS_LOCK:
+            if len(_PLANS) >= PLAN_CACHE:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    return plan
+
+
+def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan) -> None:
+    pages: dict[int, list[tuple[int, str]]] = {}
+    sql = by_sids("SELECT sid, page, text FROM search_pages WHERE sid = {sid}", [sids[h.item_id] for h in hits])
+    for sid, page, text in con.execute(f"SELECT * FROM ({sql}) ORDER BY sid, page").fetchall():
+        pages.setdefault(sid, []).append((page, text))
     for hit in hits:
-        decision, body = texts.get(hit.item_id, ("", ""))
-        segments = make_snippet(f"{body} {decision}".strip(), plan, vocab) if (body or decision) else []
+        segments, page = best_snippet(pages.get(sids[hit.item_id], []), plan.highlight_words, plan.phrases)
         hit.snippet_segments = segments
         hit.snippet = render_plain(segments)
+        hit.snippet_page = page or hit.first_page
 
 
 def item_detail(con, item_id: str) -> dict | None:

@@ -1,64 +1,237 @@
-"""Full-text index over agenda items: one search row per item, DuckDB FTS (Danish) plus an impact table.
+"""The search index: built from the warehouse tables, stored in the warehouse, updated per document.
 
-Layout (all rebuilt from scratch by `rebuild_index`, so it is idempotent):
+Tables (all owned by this module):
 
-- `search_items`     one row per agenda item: ids, filter columns (municipality, committee, date, outcome,
-                     document type, case number), `title`, `decision`, `body` (all non-decision sections),
-                     `norm` (spelling-folded forms and compound parts of the item's words) and `fulltext`
-                     (lower-cased, for phrase checks); `title_norm` is the same as `norm` for the title.
-- `fts_main_search_items`  DuckDB's FTS index over title/decision/body/norm with stemmer 'danish', our
-                     Danish stop words, strip_accents=0 and an ignore pattern that keeps æøå and digits.
-                     Used as is (`match_bm25`) by the plain BM25 baseline.
-- `search_postings`  (termid, sid, impact, rnk): the BM25 term-frequency part with field weights folded in
-                     (title 3, title_norm 2, decision 1.5, body 1, norm 0.6), sorted by termid so a query reads only
-                     its terms' row groups; `rnk` orders a term's postings by impact so long lists can
-                     be cut to their best PRUNE_AT entries (a tiered index). Score = sum over query terms
-                     of weight * idf * impact.
-- `search_terms`     (termid, term, df, idf) - index vocabulary after stemming.
-- `search_vocab`     (word, freq, stem, skeleton, parts) - surface words of the corpus; the query side
-                     uses it for inflections, spelling folding, compounds and typo correction.
+- `search_items`    one row per agenda item: `sid` (integer row id), ids, the filter and facet columns
+                    (municipality, committee, meeting date, year, outcome, document type), the case number and
+                    its `case_key` (letters and digits only, so every printed form of it matches).
+- `search_pages`    (sid, page, text): the item's text per PDF page (from `item_sections.page_starts`), so a
+                    snippet cites the page it comes from. The title is in `search_items`.
+- `search_vocab`    (wid, word, df, stem, lemma, skeleton, parts): every surface word of the corpus with its
+                    document frequency, Snowball stem, lookup lemma, spelling key (aa/å, oe/ø, ae/æ folded) and
+                    the stems of its compound constituents. Everything the query analysis needs is here, so a
+                    query is a handful of indexed lookups and never rebuilds tables.
+- `search_postings` (wid, sid, impact): which item contains which surface word, with a weight (title 3,
+                    decision 1.5, body log(1 + tf)); sorted by wid after a full build.
+- `search_meta`     built_at (changes on every build/update; readers key their caches on it) and item count.
+
+`rebuild_index(con)` builds everything from scratch; `update_index(con, doc_ids)` brings the index in line
+with the warehouse after an ingest: rows of items that are gone or were replaced are removed, items of new
+documents are added, and only the new words are analysed. `index_is_complete(con)` says whether every
+agenda item (and nothing else) is indexed.
 """
 from __future__ import annotations
 
+import math
+import re
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 
-from pipeline.search.compounds import CompoundSplitter
-from pipeline.search.text import IGNORE_PATTERN, STOPWORDS, skeleton
+from pipeline.search.text import STOPWORDS, skeleton, tokens
 
-FIELD_WEIGHTS = {"title": 3.0, "decision": 1.5, "body": 1.0, "norm": 0.6, "title_norm": 2.0}
-BM25_K1 = 1.2
-BM25_B = 0.75
-WORD_SQL = r"[a-z0-9æøåäöüéè]+"
+TABLES = ("search_items", "search_pages", "search_vocab", "search_postings", "search_meta")
+TITLE_WEIGHT, DECISION_WEIGHT = 3.0, 1.5
+MAX_WORD = 40          # longer "words" (URLs, garbage) are not indexed
+BATCH = 5000           # items per build batch (bounded memory)
+_STOP = frozenset(STOPWORDS)
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS search_items (
+    sid INTEGER, item_id VARCHAR, meeting_id VARCHAR, doc_id VARCHAR, source_file VARCHAR, number INTEGER,
+    position INTEGER, title VARCHAR, closed BOOLEAN, first_page INTEGER, last_page INTEGER, case_number VARCHAR,
+    case_key VARCHAR, municipality VARCHAR, committee VARCHAR, document_type VARCHAR, meeting_date DATE,
+    year INTEGER, outcome VARCHAR);
+CREATE TABLE IF NOT EXISTS search_pages (sid INTEGER, page INTEGER, text VARCHAR);
+CREATE TABLE IF NOT EXISTS search_vocab (wid INTEGER, word VARCHAR, df INTEGER, stem VARCHAR, lemma VARCHAR,
+    skeleton VARCHAR, parts VARCHAR[]);
+CREATE TABLE IF NOT EXISTS search_postings (wid INTEGER, sid INTEGER, impact FLOAT);
+CREATE TABLE IF NOT EXISTS search_meta (built_at DOUBLE, items BIGINT);
+"""
+
+# One row per agenda item with its sections in order; `{where}` selects which items.
 ITEMS_SQL = """
-CREATE OR REPLACE TABLE search_items AS
-WITH body AS (
-    SELECT item_id,
-           string_agg(CASE WHEN kind <> 'decision' THEN text END, chr(10) ORDER BY position) AS body,
-           string_agg(CASE WHEN kind = 'decision' THEN text END, chr(10) ORDER BY position) AS decision_sections
-    FROM item_sections GROUP BY item_id
-)
-SELECT CAST(row_number() OVER (ORDER BY m.meeting_date NULLS FIRST, i.source_file, i.position) AS INTEGER) AS sid,
-       i.item_id, i.meeting_id, i.doc_id, i.source_file, i.number, i.position, i.title, i.closed,
-       i.first_page, i.last_page, i.case_number, i.kle_group,
-       m.municipality, m.committee, m.document_type, m.meeting_date,
-       coalesce(d.outcome, 'none') AS outcome,
-       coalesce(nullif(d.text, ''), b.decision_sections, '') AS decision,
-       coalesce(b.body, '') AS body,
-       CAST('' AS VARCHAR) AS norm,
-       CAST('' AS VARCHAR) AS title_norm
+WITH sel AS (SELECT i.item_id FROM agenda_items i WHERE {where}),
+sec AS (SELECT s.item_id, list(struct_pack(kind := s.kind, text := s.text, first_page := s.first_page,
+                                           page_starts := s.page_starts) ORDER BY s.position) AS sections
+        FROM item_sections s JOIN sel USING (item_id) GROUP BY s.item_id)
+SELECT i.item_id, i.meeting_id, i.doc_id, i.source_file, i.number, i.position, i.title, i.closed, i.first_page,
+       i.last_page, i.case_number, m.municipality, m.committee, m.document_type, m.meeting_date,
+       coalesce(d.outcome, 'none') AS outcome, sec.sections
 FROM agenda_items i
+JOIN sel USING (item_id)
 JOIN meetings m USING (meeting_id)
 LEFT JOIN decisions d USING (item_id)
-LEFT JOIN body b USING (item_id)
+LEFT JOIN sec USING (item_id)
+ORDER BY m.meeting_date NULLS FIRST, i.source_file, i.position
 """
 
 
-def rebuild_index(con) -> None:
-    """(Re)build the search tables and the FTS index from the warehouse tables. Idempotent."""
-    from pipeline.warehouse.db import load_fts
+def case_key(printed: str | None) -> str | None:
+    """'22-013125', '22/013125' and '22 013125' share the key '22013125' (letters and digits, lower case)."""
+    if not printed:
+        return None
+    key = re.sub(r"[^0-9a-zæøå]", "", printed.lower())
+    return key or None
 
-    load_fts(con)
+
+@dataclass
+class _Batch:
+    """Rows of the search tables for a batch of items, in column lists ready for one INSERT each."""
+    items: dict[str, list] = field(default_factory=lambda: {c: [] for c in ITEM_COLUMNS})
+    pages: dict[str, list] = field(default_factory=lambda: {"sid": [], "page": [], "text": []})
+    postings: dict[str, list] = field(default_factory=lambda: {"word": [], "sid": [], "impact": []})
+
+
+ITEM_COLUMNS = {"sid": "INTEGER", "item_id": "VARCHAR", "meeting_id": "VARCHAR", "doc_id": "VARCHAR",
+                "source_file": "VARCHAR", "number": "INTEGER", "position": "INTEGER", "title": "VARCHAR",
+                "closed": "BOOLEAN", "first_page": "INTEGER", "last_page": "INTEGER", "case_number": "VARCHAR",
+                "case_key": "VARCHAR", "municipality": "VARCHAR", "committee": "VARCHAR",
+                "document_type": "VARCHAR", "meeting_date": "DATE", "year": "INTEGER", "outcome": "VARCHAR"}
+
+
+def page_chunks(section: dict, fallback_page: int | None) -> list[tuple[int, str]]:
+    """(page, text) pieces of one section, cut at its recorded page starts."""
+    text = section["text"] or ""
+    first = section["first_page"] or fallback_page or 1
+    starts = list(section["page_starts"] or [])
+    bounds = [0] + [min(max(0, s), len(text)) for s in starts] + [len(text)]
+    out = []
+    for k in range(len(bounds) - 1):
+        piece = text[bounds[k]:bounds[k + 1]].strip()
+        if piece:
+            out.append((first + k, piece))
+    return out
+
+
+def _item_rows(row: tuple, sid: int, batch: _Batch) -> None:
+    (item_id, meeting_id, doc_id, source_file, number, position, title, closed, first_page, last_page, case_number,
+     municipality, committee, document_type, meeting_date, outcome, sections) = row
+    values = dict(sid=sid, item_id=item_id, meeting_id=meeting_id, doc_id=doc_id, source_file=source_file,
+                  number=number, position=position, title=title, closed=closed, first_page=first_page,
+                  last_page=last_page, case_number=case_number, case_key=case_key(case_number),
+                  municipality=municipality, committee=committee, document_type=document_type,
+                  meeting_date=meeting_date, year=meeting_date.year if meeting_date else None, outcome=outcome)
+    for column, value in values.items():
+        batch.items[column].append(value)
+    pages: dict[int, list[str]] = {}
+    title_words = set(tokens(title or ""))
+    decision, body = Counter(), Counter()
+    for section in sections or []:
+        for page, piece in page_chunks(section, first_page):
+            pages.setdefault(page, []).append(piece)
+        (decision if section["kind"] == "decision" else body).update(tokens(section["text"] or ""))
+    for page in sorted(pages):
+        batch.pages["sid"].append(sid)
+        batch.pages["page"].append(page)
+        batch.pages["text"].append("\n".join(pages[page]))
+    for word in title_words | set(decision) | set(body):
+        if word in _STOP or len(word) > MAX_WORD:
+            continue
+        impact = (TITLE_WEIGHT if word in title_words else 0.0) + (DECISION_WEIGHT if decision[word] else 0.0) \
+            + math.log1p(body[word])
+        batch.postings["word"].append(word)
+        batch.postings["sid"].append(sid)
+        batch.postings["impact"].append(impact)
+
+
+def _insert(con, table: str, columns: dict[str, list], types: dict[str, str]) -> None:
+    """Insert column lists with one statement (DuckDB's executemany pays per row)."""
+    if not next(iter(columns.values())):
+        return
+    names = list(columns)
+    select = ", ".join(f"unnest(?::{types[n]}[]) AS {n}" for n in names)
+    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}", [columns[n] for n in names])
+
+
+def _add_items(con, where: str, params: list, first_sid: int) -> set[str]:
+    """Index the agenda items selected by `where`; returns the surface words they use."""
+    words: set[str] = set()
+    cur = con.execute(ITEMS_SQL.format(where=where), params)
+    sid = first_sid
+    while True:
+        rows = cur.fetchmany(BATCH)
+        if not rows:
+            break
+        batch = _Batch()
+        for row in rows:
+            _item_rows(row, sid, batch)
+            sid += 1
+        _insert(con, "search_items", batch.items, ITEM_COLUMNS)
+        _insert(con, "search_pages", batch.pages, {"sid": "INTEGER", "page": "INTEGER", "text": "VARCHAR"})
+        con.execute("CREATE OR REPLACE TEMP TABLE search_new_postings (word VARCHAR, sid INTEGER, impact FLOAT)")
+        _insert(con, "search_new_postings", batch.postings, {"word": "VARCHAR", "sid": "INTEGER", "impact": "FLOAT"})
+        new_words = set(batch.postings["word"]) - words
+        words |= new_words
+        _add_vocab(con, new_words)
+        con.execute("""INSERT INTO search_postings
+                       SELECT v.wid, p.sid, p.impact FROM search_new_postings p JOIN search_vocab v USING (word)""")
+        con.execute("DROP TABLE search_new_postings")
+    return words
+
+
+def _add_vocab(con, words: set[str]) -> None:
+    """Add the words the vocabulary does not have yet, with stem, lemma, spelling key and compound parts."""
+    if not words:
+        return
+    known = {r[0] for r in con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
+                                       [sorted(words)]).fetchall()}
+    new = sorted(words - known)
+    if not new:
+        return
+    from pipeline.search.compounds import CompoundSplitter
+    from pipeline.search.inflections import lemma_table, lexicon, stems
+
+    table = lemma_table()
+    stem_of = stems(con, new)
+    vocab_freq = dict(con.execute("SELECT word, df FROM search_vocab").fetchall())
+    vocab_freq.update({w: 1 for w in new})
+    all_stems = {r[0] for r in con.execute("SELECT DISTINCT stem FROM search_vocab").fetchall()} | set(stem_of.values())
+    splitter = CompoundSplitter(vocab_freq, stems=all_stems, lexicon=lexicon())
+    part_words = {}
+    for word in new:
+        parts = splitter.split(word) if word.isalpha() else ()
+        if parts:
+            part_words[word] = sorted(_constituents(word, parts))
+    span_stems = stems(con, sorted({s for spans in part_words.values() for s in spans}))
+    start = con.execute("SELECT coalesce(max(wid), 0) + 1 FROM search_vocab").fetchone()[0]
+    columns = {"wid": list(range(start, start + len(new))), "word": new, "df": [0] * len(new),
+               "stem": [stem_of[w] for w in new], "lemma": [table.get(w, w) for w in new],
+               "skeleton": [skeleton(w) for w in new],
+               "parts": [sorted({span_stems[s] for s in part_words.get(w, ())}) for w in new]}
+    _insert(con, "search_vocab", columns, {"wid": "INTEGER", "word": "VARCHAR", "df": "INTEGER", "stem": "VARCHAR",
+                                           "lemma": "VARCHAR", "skeleton": "VARCHAR", "parts": "VARCHAR[]"})
+
+
+def _constituents(word: str, parts: tuple[str, ...]) -> set[str]:
+    """Each part and each run of adjacent parts of a compound, as written in the word itself
+    ("lokal|plan|forslaget" -> lokalplan, planforslaget, ...; linking letters kept inside runs)."""
+    bounds, pos = [0], 0
+    for part in parts[:-1]:
+        stem = part[:max(3, len(part) - 1)]  # a part may be written without its final e ("skol-e")
+        at = word.find(stem, pos)
+        if at < 0:
+            return set(parts)
+        pos = at + len(stem)
+        # the part ends where the next part begins: skip the rest of this part and a linking s/e
+        nxt = parts[parts.index(part) + 1][:3]
+        end = word.find(nxt, pos)
+        if end < 0:
+            return set(parts)
+        bounds.append(end)
+        pos = end
+    bounds.append(len(word))
+    runs = {word[bounds[i]:bounds[j]] for i in range(len(bounds)) for j in range(i + 1, len(bounds))}
+    return (runs | set(parts)) - {word}
+
+
+def _touch_meta(con) -> None:
+    con.execute("DELETE FROM search_meta")
+    con.execute("INSERT INTO search_meta SELECT ?, (SELECT count(*) FROM search_items)", [time.time()])
+
+
+def rebuild_index(con) -> None:
+    """(Re)build every search table from the warehouse tables, in one transaction. Idempotent."""
     con.execute("SET enable_progress_bar = false")
     con.execute("BEGIN")
     try:
@@ -70,109 +243,91 @@ def rebuild_index(con) -> None:
 
 
 def _build(con) -> None:
-    con.execute(ITEMS_SQL)
-    con.execute("ALTER TABLE search_items ADD COLUMN fulltext VARCHAR")
-    con.execute(r"UPDATE search_items SET fulltext = regexp_replace(lower(concat_ws(' ', title, decision, body)), '\s+', ' ', 'g')")
+    for table in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(SCHEMA)
+    _add_items(con, "TRUE", [], 1)
+    _refresh_df(con)
+    # sorted by word id: a query reads only the row groups of its words (zone maps)
+    con.execute("CREATE OR REPLACE TABLE search_postings AS SELECT * FROM search_postings ORDER BY wid, sid")
+    _touch_meta(con)
+    from pipeline.warehouse.documents import refresh_document_search
 
-    # Surface vocabulary of the corpus with frequencies.
-    vocab_rows = con.execute(f"""
-        SELECT word, count(*)::INTEGER AS freq
-        FROM (SELECT unnest(regexp_extract_all(fulltext, '{WORD_SQL}')) AS word FROM search_items)
-        GROUP BY word""").fetchall()
-    vocab = {w: f for w, f in vocab_rows}
-    stems = {r[0] for r in con.execute("SELECT DISTINCT stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)",
-                                        [list(vocab)]).fetchall()}
-    from pipeline.search.inflections import lexicon
+    refresh_document_search(con)  # non-minutes documents (attachments, notes): their own table and FTS index
 
-    splitter = CompoundSplitter(vocab, stems=stems, lexicon=lexicon())
-    words, freqs, skels, parts_col = [], [], [], []
-    extra_words, extra_values = [], []
-    for word, freq in vocab.items():
-        parts = splitter.split(word) if word.isalpha() else ()
-        skel = skeleton(word)
-        words.append(word)
-        freqs.append(freq)
-        skels.append(skel)
-        parts_col.append(list(parts))
-        extras = list(parts)
-        if skel != word:
-            extras.append(skel)
-        extras += [skeleton(p) for p in parts if skeleton(p) != p]
-        if extras:
-            extra_words.append(word)
-            extra_values.append(" ".join(extras))
 
-    con.execute("""CREATE OR REPLACE TABLE search_vocab AS
-                   SELECT w AS word, f AS freq, stem(w, 'danish') AS stem, s AS skeleton, p AS parts
-                   FROM (SELECT unnest(?::VARCHAR[]) AS w, unnest(?::INTEGER[]) AS f,
-                                unnest(?::VARCHAR[]) AS s, unnest(?::VARCHAR[][]) AS p)""",
-                [words, freqs, skels, parts_col])
-    con.execute("""CREATE OR REPLACE TEMP TABLE search_extras AS
-                   SELECT unnest(?::VARCHAR[]) AS word, unnest(?::VARCHAR[]) AS extra""",
-                [extra_words, extra_values])
-    # Normalised column: folded spellings and compound parts of every word the item uses (once each).
-    con.execute(f"""
-        UPDATE search_items SET norm = n.norm
-        FROM (SELECT sid, string_agg(extra, ' ') AS norm
-              FROM (SELECT DISTINCT sid, unnest(regexp_extract_all(fulltext, '{WORD_SQL}')) AS word FROM search_items)
-              JOIN search_extras USING (word)
-              GROUP BY sid) n
-        WHERE search_items.sid = n.sid""")
-    con.execute(f"""
-        UPDATE search_items SET title_norm = n.norm
-        FROM (SELECT sid, string_agg(extra, ' ') AS norm
-              FROM (SELECT DISTINCT sid, unnest(regexp_extract_all(lower(title), '{WORD_SQL}')) AS word FROM search_items)
-              JOIN search_extras USING (word)
-              GROUP BY sid) n
-        WHERE search_items.sid = n.sid""")
-    con.execute("DROP TABLE search_extras")
+def _refresh_df(con) -> None:
+    """Recompute every word's document frequency from the postings (full build)."""
+    con.execute("""UPDATE search_vocab SET df = c.n FROM
+                   (SELECT wid, count(*)::INTEGER AS n FROM search_postings GROUP BY wid) c
+                   WHERE search_vocab.wid = c.wid""")
 
-    con.execute("CREATE OR REPLACE TABLE search_stopwords (sw VARCHAR)")
-    con.execute("INSERT INTO search_stopwords SELECT unnest(?::VARCHAR[])", [STOPWORDS])
-    con.execute(f"""PRAGMA create_fts_index('search_items', 'sid', 'title', 'decision', 'body', 'norm', 'title_norm',
-                    stemmer='danish', stopwords='search_stopwords', ignore='{IGNORE_PATTERN}',
-                    strip_accents=0, lower=1, overwrite=1)""")
 
-    # Impact-ordered postings with BM25 tf-normalisation and field weights folded in.
-    weights = ", ".join(f"('{f}', {w})" for f, w in FIELD_WEIGHTS.items())
-    con.execute(f"""
-        CREATE OR REPLACE TABLE search_postings AS
-        WITH fw(field, weight) AS (VALUES {weights}),
-        tf AS (SELECT t.termid, d.name AS sid, f.field, count(*) AS tf
-               FROM fts_main_search_items.terms t
-               JOIN fts_main_search_items.docs d USING (docid)
-               JOIN fts_main_search_items.fields f USING (fieldid)
-               GROUP BY ALL),
-        flen AS (SELECT d.name AS sid, f.field, count(*) AS len
-                 FROM fts_main_search_items.terms t
-                 JOIN fts_main_search_items.docs d USING (docid)
-                 JOIN fts_main_search_items.fields f USING (fieldid)
-                 GROUP BY ALL),
-        favg AS (SELECT field, sum(len) / (SELECT count(*) FROM search_items) AS avglen FROM flen GROUP BY field)
-        , imp AS (
-            SELECT tf.termid::INTEGER AS termid, tf.sid::INTEGER AS sid,
-                   sum(fw.weight * tf.tf * ({BM25_K1} + 1)
-                       / (tf.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * flen.len / favg.avglen)))::FLOAT AS impact
-            FROM tf JOIN flen USING (sid, field) JOIN favg USING (field) JOIN fw USING (field)
-            GROUP BY ALL)
-        SELECT termid, sid, impact,
-               CAST(row_number() OVER (PARTITION BY termid ORDER BY impact DESC, sid DESC) AS INTEGER) AS rnk
-        FROM imp
-        ORDER BY termid, rnk""")
-    con.execute("""
-        CREATE OR REPLACE TABLE search_terms AS
-        WITH df AS (SELECT termid, count(*) AS df FROM search_postings GROUP BY termid),
-             n AS (SELECT count(*) AS n FROM search_items)
-        SELECT d.termid::INTEGER AS termid, d.term, df.df::INTEGER AS df,
-               ln(1 + (n.n - df.df + 0.5) / (df.df + 0.5))::FLOAT AS idf
-        FROM fts_main_search_items.dict d JOIN df USING (termid), n
-        ORDER BY d.term""")
-    con.execute("CREATE OR REPLACE TABLE search_meta AS SELECT ?::DOUBLE AS built_at, (SELECT count(*) FROM search_items) AS items",
-                [time.time()])
+def update_index(con, doc_ids=None) -> dict:
+    """Bring the index in line with the warehouse after an ingest, touching only what changed.
+
+    Removes the rows of items that are no longer in `agenda_items` or now belong to another document (a
+    replaced version), and indexes every agenda item that has no row yet (the new documents' items). `doc_ids`
+    (the documents the ingest added or replaced) are re-indexed even when their item ids are unchanged.
+    Builds the whole index when there is none. Returns counts {removed, added}.
+    """
+    if not index_exists(con):
+        rebuild_index(con)
+        return {"removed": 0, "added": con.execute("SELECT count(*) FROM search_items").fetchone()[0], "rebuilt": True}
+    con.execute("SET enable_progress_bar = false")
+    doc_ids = sorted(set(doc_ids or ()))
+    con.execute("BEGIN")
+    try:
+        stale = [r[0] for r in con.execute("""
+            SELECT si.sid FROM search_items si
+            LEFT JOIN agenda_items i ON i.item_id = si.item_id AND i.doc_id = si.doc_id
+            WHERE i.item_id IS NULL OR si.doc_id IN (SELECT unnest(?::VARCHAR[]))""", [doc_ids]).fetchall()]
+        # document frequencies change by what is removed and added (a delta: no pass over all postings)
+        con.execute("CREATE OR REPLACE TEMP TABLE search_df_delta (wid INTEGER, d INTEGER)")
+        if stale:
+            con.execute("CREATE OR REPLACE TEMP TABLE search_stale AS SELECT unnest(?::INTEGER[]) AS sid", [stale])
+            con.execute("""INSERT INTO search_df_delta SELECT wid, -count(*) FROM search_postings
+                           WHERE sid IN (SELECT sid FROM search_stale) GROUP BY wid""")
+            for table in ("search_postings", "search_pages", "search_items"):
+                con.execute(f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM search_stale)")
+            con.execute("DROP TABLE search_stale")
+        first_sid = con.execute("SELECT coalesce(max(sid), 0) + 1 FROM search_items").fetchone()[0]
+        _add_items(con, "NOT EXISTS (SELECT 1 FROM search_items si WHERE si.item_id = i.item_id)", [], first_sid)
+        added = con.execute("SELECT count(*) FROM search_items WHERE sid >= ?", [first_sid]).fetchone()[0]
+        con.execute("""INSERT INTO search_df_delta SELECT wid, count(*) FROM search_postings
+                       WHERE sid >= ? GROUP BY wid""", [first_sid])
+        con.execute("""UPDATE search_vocab SET df = search_vocab.df + c.d FROM
+                       (SELECT wid, sum(d)::INTEGER AS d FROM search_df_delta GROUP BY wid) c
+                       WHERE search_vocab.wid = c.wid""")
+        con.execute("DROP TABLE search_df_delta")
+        _touch_meta(con)
+        from pipeline.warehouse.documents import refresh_document_search
+
+        refresh_document_search(con, doc_ids)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {"removed": len(stale), "added": added, "rebuilt": False}
 
 
 def index_exists(con) -> bool:
-    row = con.execute("""SELECT count(*) FROM duckdb_tables()
-                         WHERE table_name IN ('search_items', 'search_postings', 'search_terms', 'search_vocab', 'search_meta')
-                           AND schema_name = 'main'""").fetchone()
-    return row[0] == 5
+    """Are all search tables present (built by this version)?"""
+    names = {r[0] for r in con.execute("""SELECT table_name FROM duckdb_tables()
+                                          WHERE schema_name = 'main' AND table_name LIKE 'search_%'""").fetchall()}
+    if not set(TABLES) <= names:
+        return False
+    columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'search_vocab'").fetchall()}
+    return "parts" in columns and "lemma" in columns
+
+
+def index_is_complete(con) -> bool:
+    """True when every agenda item is indexed under its current document and nothing else is."""
+    if not index_exists(con):
+        return False
+    missing, orphans = con.execute("""
+        SELECT (SELECT count(*) FROM agenda_items i WHERE NOT EXISTS
+                    (SELECT 1 FROM search_items si WHERE si.item_id = i.item_id AND si.doc_id = i.doc_id)),
+               (SELECT count(*) FROM search_items si WHERE NOT EXISTS
+                    (SELECT 1 FROM agenda_items i WHERE si.item_id = i.item_id AND si.doc_id = i.doc_id))""").fetchone()
+    return missing == 0 and orphans == 0

@@ -1,65 +1,69 @@
-"""Inflections: Snowball stems (DuckDB FTS `stem(word, 'danish')`) and spaCy lookup lemmas.
+"""Lemmas for the index: the Danish lookup lemma table of spacy-lookups-data (the same table the spaCy
+pipeline in models/minutes_da uses), read straight from its JSON file.
 
-"godkendte" -> lemma "godkende"; every corpus word with that lemma (godkendt, godkendes, ...) joins the
-query, and their stems ("godkend") also match "godkendelse".
+Only the index build needs it: every vocabulary word's lemma is stored in `search_vocab`, so a query never
+loads this table ("godkendte" -> lemma "godkende" -> every corpus word with that lemma).
 """
 from __future__ import annotations
 
+import gzip
+import json
 from functools import lru_cache
+from pathlib import Path
 
 
 @lru_cache(maxsize=1)
-def lemma_table():
-    """spaCy's Danish lookup lemma table (a spaCy `Table`: `.get(word)` hashes the string), or None."""
+def lemma_table() -> dict[str, str]:
+    """word -> lemma (lower case), or {} when the lookups package is missing (stems still work)."""
     try:
-        from pipeline.parse.nlp import load_pipeline
+        import spacy_lookups_data
 
-        nlp = load_pipeline()
-        return nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        path = Path(spacy_lookups_data.__file__).parent / "data" / "da_lemma_lookup.json.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
     except Exception:  # pragma: no cover - search still works on stems alone
-        return None
+        return {}
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> frozenset[str]:
     """Danish base forms (the lemma table's values): a general word list for compound splitting."""
-    table = lemma_table()
-    return frozenset(v for v in table.values() if isinstance(v, str)) if table is not None else frozenset()
+    return frozenset(v for v in lemma_table().values() if isinstance(v, str))
 
 
 def lemma(word: str) -> str:
-    table = lemma_table()
-    return table.get(word, word) if table else word
+    return lemma_table().get(word, word)
 
 
-def stems(con, words: list[str], vocab) -> dict[str, str]:
-    """Snowball stem for each word: from the vocabulary when known, else via the FTS extension."""
-    out = {w: vocab.stem[w] for w in words if w in vocab.stem}
-    missing = [w for w in words if w not in out]
-    if missing:
-        _ensure_fts(con)
-        rows = con.execute("SELECT w, stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)", [missing]).fetchall()
-        out.update(dict(rows))
-    return out
-
-
-def _ensure_fts(con) -> None:
-    try:
-        con.execute("SELECT stem('test', 'danish')")
-    except Exception:
+def ensure_fts(con) -> None:
+    """Make DuckDB's `stem()` available on this connection."""
+    loaded = con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'fts'").fetchone()
+    if not (loaded and loaded[0]):
         from pipeline.warehouse.db import load_fts
 
         load_fts(con)
 
 
-def inflection_variants(word: str, vocab) -> dict[str, float]:
-    """Corpus words sharing the word's lemma (weight 0.9), the lemma itself included."""
-    lem = lemma(word)
-    out: dict[str, float] = {}
-    for candidate in {lem, vocab.lemma_of.get(word, lem)}:
-        if candidate != word:
-            out[candidate] = 0.9
-        for other in vocab.by_lemma.get(candidate, ()):
-            if other != word:
-                out[other] = 0.9
-    return out
+# Snowball also strips derivational suffixes (tryg-hed, godkend-else, fremtid-ig); a word that carries one is
+# another word than its stem ("tryghed" is not a form of "tryg"), so the suffix stays part of the key.
+DERIVATIONAL = ("hed", "elig", "lig", "els", "ig")
+
+
+def inflection_key(word: str, stem: str) -> str:
+    """The Snowball stem, plus the derivational suffix the stemmer removed, if any ("tryghed" -> "tryg+hed",
+    "trygt" -> "tryg"): two words with the same key are inflected forms of one word."""
+    rest = word[len(stem):] if word.startswith(stem) else ""
+    for suffix in DERIVATIONAL:
+        if rest.startswith(suffix):
+            return f"{stem}+{suffix}"
+    return stem
+
+
+def stems(con, words: list[str]) -> dict[str, str]:
+    """Inflection key of each word (Snowball 'danish' stem computed by DuckDB's FTS extension, see
+    `inflection_key`); the index and the query side use the same function."""
+    if not words:
+        return {}
+    ensure_fts(con)
+    rows = con.execute("SELECT w, stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)", [list(words)]).fetchall()
+    return {w: inflection_key(w, st) for w, st in rows}

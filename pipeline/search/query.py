@@ -1,34 +1,65 @@
-"""Query analysis: split the query into words, phrases and case numbers, then expand every word.
+"""Query analysis: what a query means, decided against the stored vocabulary (`search_vocab`).
 
-Each query word becomes a *main* group; its expansions are weighted alternatives inside a *sub* group
-(the score of a sub group is its best-matching alternative, so five inflections of one word do not
-count five times). Compound parts get sub groups of their own under the same main group.
+A query is an AND of terms (or an OR of such ANDs when the user writes OR/ELLER between words):
+
+- a **word** matches the corpus words that are its inflected forms (same Snowball stem, or same lookup lemma
+  as the word) and the compounds that have one of those forms as a real constituent
+  (`lokalplan` -> `lokalplanforslaget`, never `handlingsplan`). Constituents are only used for words of at
+  least 5 letters (short words such as `fort` are too often accidental pieces of other words).
+- a word that matches nothing is tried, in order, as an old spelling (`paaroerende` -> `pårørende`), as a
+  compound written as one word whose parts both exist (`skolebestyrelsesvalg` -> `skolebestyrelse valg`),
+  and as a typo one edit away from a corpus word (`klimatilpasing`). Each such expansion is reported. When
+  none applies, the word matches nothing (0 hits) and the closest corpus word is offered as a suggestion.
+- two adjacent words that the corpus also writes as one compound (`pårørende politik` ->
+  `pårørendepolitik`) also match that compound (reported).
+- a **"quoted phrase"** matches items whose text contains the phrase itself.
+- a **case number** or similar identifier (`22-013125`, `27.00`, `18/13756`) matches `case_number` in any
+  printed form (letters and digits compared) or as a leading part (`27.00` = a KLE group); it is never split
+  into number fragments.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from pipeline.search import inflections, spelling, typos
-from pipeline.search.text import STOPWORDS, danish_letters, tokens
+from pipeline.search.text import STOPWORDS, skeleton, tokens
 
-CASE_RE = re.compile(r"^(\d{2}\.\d{2}(\.\d{2})?([-.][0-9A-Za-zÆØÅæøå-]+)?|\d{4}-\d{3,}|\d{2}/\d+)$")
-PHRASE_RE = re.compile(r'"([^"]+)"')
+CASE_RE = re.compile(r"^(?=.*\d)[0-9A-Za-zÆØÅæøå]+(?:[-./][0-9A-Za-zÆØÅæøå]+)+$")
+PHRASE_RE = re.compile(r'"([^"]*)"')
+OR_WORDS = {"OR", "ELLER"}
+MAX_TERMS = 20          # distinct words + phrases + case numbers in one query
+MAX_QUERY_CHARS = 500
+MAX_WORD = 40           # longer tokens cannot be corpus words (the index skips them too)
+MIN_CONSTITUENT = 5     # letters a word needs before it may match as a compound's constituent
 _STOP = frozenset(STOPWORDS)
+
+
+class QueryError(ValueError):
+    """The query cannot be run as given (too long, too many words); the message is for the user (Danish)."""
+
+
+@dataclass
+class Term:
+    """One AND-ed condition: a set of word ids with weights, a case number, or a phrase check."""
+    label: str                                           # what the user typed
+    kind: str = "word"                                   # word | phrase_word | case | phrase
+    weights: dict[int, float] = field(default_factory=dict)   # wid -> weight (idf included)
+    words: set[str] = field(default_factory=set)         # matched surface words (for highlighting)
+    case: str | None = None                              # typed case number
+    phrase: str | None = None                            # lower-cased, whitespace-normalised
+
+    @property
+    def empty(self) -> bool:
+        return self.kind in ("word", "phrase_word") and not self.weights
 
 
 @dataclass
 class QueryPlan:
     text: str
-    words: list[str] = field(default_factory=list)             # analysed query words (after correction)
-    phrases: list[str] = field(default_factory=list)           # lower-cased, whitespace-normalised
-    case_numbers: list[str] = field(default_factory=list)
-    # (sub, main, termid, weight incl. idf)
-    clauses: list[tuple[int, int, int, float]] = field(default_factory=list)
-    mains: int = 0
-    highlight_stems: set[str] = field(default_factory=set)
-    highlight_words: set[str] = field(default_factory=set)
-    corrections: dict[str, str] = field(default_factory=dict)  # original word -> replacement
+    groups: list[list[Term]] = field(default_factory=list)   # OR of ANDs
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> replacement used instead
+    also: list[str] = field(default_factory=list)            # extra forms searched ("søgte også efter")
+    suggestions: dict[str, str] = field(default_factory=dict)  # unknown word -> closest corpus word
 
     @property
     def corrected_query(self) -> str | None:
@@ -40,113 +71,259 @@ class QueryPlan:
         return out
 
     @property
+    def suggested_query(self) -> str | None:
+        if not self.suggestions:
+            return None
+        out = self.text
+        for wrong, right in self.suggestions.items():
+            out = re.sub(rf"(?i)(?<![\wæøå]){re.escape(wrong)}(?![\wæøå])", right, out)
+        return out
+
+    @property
     def empty(self) -> bool:
-        return not self.clauses and not self.case_numbers and not self.phrases
+        return not any(self.groups)
+
+    @property
+    def terms(self) -> list[Term]:
+        return [t for group in self.groups for t in group]
+
+    @property
+    def highlight_words(self) -> set[str]:
+        return {w for t in self.terms if t.kind == "word" for w in t.words}
+
+    @property
+    def phrases(self) -> list[str]:
+        return [t.phrase for t in self.terms if t.phrase]
 
 
-def split_query(text: str) -> tuple[list[str], list[str], list[str]]:
-    """(words, phrases, case numbers) of a raw query string."""
-    phrases = [" ".join(p.lower().split()) for p in PHRASE_RE.findall(text)]
-    rest = PHRASE_RE.sub(" ", text)
-    words, cases = [], []
-    for raw in rest.split():
-        stripped = raw.strip(",;:()[]!?'")
-        if CASE_RE.match(stripped.rstrip(".")):
-            cases.append(stripped.rstrip("."))
-        else:
-            words += tokens(stripped)
-    for phrase in phrases:
-        words += tokens(phrase)
-    return words, phrases, cases
+def split_query(text: str) -> list[list[tuple[str, str]]]:
+    """OR-groups of (kind, value) with kind word | phrase | case, in typed order."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"Søgningen er for lang (højst {MAX_QUERY_CHARS} tegn).")
+    groups: list[list[tuple[str, str]]] = [[]]
+    pos = 0
+    for match in list(PHRASE_RE.finditer(text)) + [None]:
+        chunk = text[pos:match.start()] if match else text[pos:]
+        for raw in chunk.split():
+            if raw in OR_WORDS:
+                groups.append([])
+                continue
+            stripped = raw.strip(",;:()[]!?'«»").rstrip(".")
+            if CASE_RE.match(stripped):
+                groups[-1].append(("case", stripped))
+            else:
+                groups[-1].extend(("word", w) for w in tokens(stripped) if w not in _STOP)
+        if match:
+            phrase = " ".join(match.group(1).lower().split())
+            if phrase:
+                groups[-1].append(("phrase", phrase))
+            pos = match.end()
+    groups = [list(dict.fromkeys(g)) for g in groups if g]
+    if sum(len(g) for g in groups) > MAX_TERMS:
+        raise QueryError(f"Søgningen har for mange ord (højst {MAX_TERMS}).")
+    return groups
 
 
-def expand_word(word: str, vocab, stem: str | None = None) -> tuple[dict[str, float], list[tuple[str, ...]], str | None]:
-    """(alternatives word -> weight, compound part groups, correction) for one query word.
+class _Vocab:
+    """Lookups against `search_vocab` for one query (one cursor, a few small indexed queries)."""
 
-    `stem` is the word's Snowball stem; a word whose stem is an index term counts as known.
-    """
-    alternatives = {word: 1.0}
-    correction = None
-    known = vocab.known(word) or (stem is not None and stem in vocab.terms)
-    folded = spelling.fold_variants(word, vocab)
-    for variant in folded:
-        alternatives[variant] = 1.0 if not known else 0.95
-    if not known and not folded and word.isalpha():
-        parts = vocab.splitter.split(word) if vocab.splitter else ()
-        if not parts:
-            fixed = typos.correct(word, vocab)
-            if fixed:
-                correction = fixed
-                alternatives = {fixed: 1.0}
-    elif not known and folded:
-        correction = folded[0]
-    for base in list(alternatives):
-        for variant, weight in inflections.inflection_variants(base, vocab).items():
-            alternatives.setdefault(variant, weight * alternatives[base])
-    head = correction or word
-    parts = vocab.parts.get(head) or (vocab.splitter.split(head) if vocab.splitter else ())
-    groups = [tuple([p] + list(inflections.inflection_variants(p, vocab))) for p in parts]
-    return alternatives, groups, correction
+    def __init__(self, con):
+        self.con = con
+        self.n_items = max(1, con.execute("SELECT items FROM search_meta").fetchone()[0] or 1)
+
+    def rows(self, where: str, params: list) -> list[tuple[int, str, int, str]]:
+        return self.con.execute(f"SELECT wid, word, df, stem FROM search_vocab WHERE {where}", params).fetchall()
+
+    def stems(self, words: list[str]) -> dict[str, str]:
+        from pipeline.search.inflections import stems
+
+        return stems(self.con, words)
+
+    def idf(self, df: int) -> float:
+        import math
+
+        return math.log(1 + self.n_items / max(1, df))
 
 
-def analyse(con, text: str, vocab, plain: bool = False) -> QueryPlan:
-    """Turn a query string into weighted index terms. `plain=True`: the words' own stems only."""
-    words, phrases, cases = split_query(text)
-    plan = QueryPlan(text=text, phrases=phrases, case_numbers=cases)
-    words = [w for w in dict.fromkeys(words) if w not in _STOP]
-    sub = 0
-    word_stems = inflections.stems(con, words, vocab) if words else {}
-    for main, word in enumerate(words):
-        if plain:
-            alternatives, groups, correction = {word: 1.0}, [], None
-        else:
-            alternatives, groups, correction = expand_word(word, vocab, word_stems.get(word))
-        if correction:
-            plan.corrections[word] = correction
-        plan.words.append(correction or word)
-        part_weight = 0.5 if not vocab.known(word) else 0.35
-        sub_groups = [(alternatives, 1.0)] + [({p: 1.0 for p in g}, part_weight) for g in groups]
-        all_words = [w for alts, _ in sub_groups for w in alts]
-        stem_of = inflections.stems(con, all_words, vocab)
-        for alts, group_weight in sub_groups:
-            best: dict[int, float] = {}
-            for alt, weight in alts.items():
-                st = stem_of.get(alt)
-                if st is None or st not in vocab.terms:
-                    continue
-                termid, idf = vocab.terms[st]
-                best[termid] = max(best.get(termid, 0.0), weight * group_weight * idf)
-                plan.highlight_stems.add(st)
-                plan.highlight_words.add(alt)
-            for termid, weight in best.items():
-                plan.clauses.append((sub, main, termid, weight))
-            sub += 1
-    if not plain:
-        sub = _joined_pairs(con, words, vocab, plan, sub)
-    plan.mains = len(words) + len(cases)
+INFLECTION_ENDINGS = frozenset({"", "e", "en", "et", "er", "erne", "ene", "ens", "ets", "ernes", "es", "s", "n", "r",
+                                "t", "ne", "te", "de", "ede", "ende"})
+
+
+def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
+    """(wid -> weight, surface words) for a word's inflected forms and the compounds it is a constituent of."""
+    if len(word) > MAX_WORD:
+        return {}, set()
+    if not word.isalpha():  # numbers and codes: the token itself only
+        rows = vocab.rows("word = ?", [word])
+        return {r[0]: vocab.idf(r[2]) for r in rows}, {r[1] for r in rows}
+    stem = vocab.stems([word])[word]
+    own = vocab.con.execute("SELECT lemma FROM search_vocab WHERE word = ?", [word]).fetchone()
+    lemma = own[0] if own and own[0] else None
+    stems = {stem}
+    if lemma:
+        stems |= {r[0] for r in vocab.con.execute("SELECT DISTINCT stem FROM search_vocab WHERE lemma = ?",
+                                                  [lemma]).fetchall()}
+    stem_list = sorted(stems)
+    constituents = len(word) >= MIN_CONSTITUENT and len(stem) >= 3
+    if constituents:
+        rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[])) OR list_has_any(parts, ?::VARCHAR[])",
+                          [stem_list, stem_list])
+        rows += _prefix_compounds(vocab, {word, lemma} - {None}, {r[1] for r in rows})
+    else:
+        rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[]))", [stem_list])
+    weights = {}
+    for wid, surface, df, st in rows:
+        factor = 1.0 if surface == word else 0.9 if st in stems else 0.7
+        weights[wid] = factor * vocab.idf(df)
+    return weights, {r[1] for r in rows}
+
+
+def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tuple]:
+    """Corpus words that begin with the word (or its base form) followed by an inflection ending, or by a
+    linking s/e and another corpus word: "affaldsdag", "hundigevej", "jobcentret" (center -> centr-)."""
+    prefixes = set()
+    for base in bases:
+        if len(base) >= MIN_CONSTITUENT:
+            prefixes.add(base)
+            if base.endswith(("er", "el")):  # Danish drops the e before an ending: center -> centret
+                prefixes.add(base[:-2] + base[-1])
+    if not prefixes:
+        return []
+    rows = vocab.rows(" OR ".join("starts_with(word, ?)" for _ in prefixes), sorted(prefixes))
+    candidates = []
+    for row in rows:
+        if row[1] in seen:
+            continue
+        rests = [row[1][len(p):] for p in prefixes if row[1].startswith(p)]
+        candidates.append((row, rests))
+    tails = {r[k:] for _, rests in candidates for r in rests for k in (0, 1) if len(r) - k >= 3}
+    known = {r[0] for r in vocab.con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
+                                             [sorted(tails)]).fetchall()} if tails else set()
+    out = []
+    for row, rests in candidates:
+        if any(r in INFLECTION_ENDINGS or r in known or (r[:1] in ("s", "e") and r[1:] in known) for r in rests):
+            out.append(row)
+    return out
+
+
+def _folded(vocab: _Vocab, word: str) -> str | None:
+    """The corpus's own spelling of an old/ASCII spelling (aa/å, oe/ø, ae/æ), most frequent first."""
+    rows = vocab.con.execute("SELECT word FROM search_vocab WHERE skeleton = ? AND word <> ? ORDER BY df DESC LIMIT 1",
+                             [skeleton(word), word]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _split_compound(vocab: _Vocab, word: str) -> tuple[str, str] | None:
+    """A word written as one that the corpus only has as two words: a base-form head (optionally with a
+    linking s/e) and a tail, both at least 5 letters and both corpus words ("frivilligfest" -> "frivillig fest";
+    never "skolereform" -> "skoler form": "skoler" is an inflected form, "form" too short)."""
+    if len(word) < 10 or not word.isalpha():
+        return None
+    candidates = []
+    for i in range(5, len(word) - 4):
+        head, tail = word[:i], word[i:]
+        heads = [head] + ([head[:-1]] if head[-1] in "se" and len(head) > 5 else [])
+        candidates += [(h, tail) for h in heads]
+    rows = vocab.con.execute("SELECT word, lemma FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
+                             [sorted({p for c in candidates for p in c})]).fetchall()
+    base = {w for w, lem in rows if lem == w}
+    known = {w for w, _ in rows}
+    good = [(h, t) for h, t in candidates if h in base and t in known]
+    return max(good, key=lambda c: min(len(c[0]), len(c[1]))) if good else None
+
+
+def _closest(vocab: _Vocab, word: str) -> tuple[str, int] | None:
+    """(closest corpus word, edit distance) among words of similar length, or None."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    if len(word) < 4 or not word.isalpha():
+        return None
+    choices = [r[0] for r in vocab.con.execute(
+        "SELECT word FROM search_vocab WHERE length(word) BETWEEN ? AND ? AND df > 0 ORDER BY df DESC",
+        [len(word) - 2, len(word) + 2]).fetchall()]
+    found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, limit=5, score_cutoff=2)
+    if not found:
+        return None
+    best = min(found, key=lambda m: (m[1], m[2]))  # fewest edits, then most frequent (choices sorted by df)
+    return best[0], int(best[1])
+
+
+def _joined(vocab: _Vocab, a: str, b: str) -> str | None:
+    """The compound the corpus writes for two adjacent query words, if any (a+b, a+s+b, a+e+b)."""
+    forms = [a + link + b for link in ("", "s", "e")]
+    rows = vocab.con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[])) ORDER BY df DESC",
+                             [forms]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def analyse(con, text: str, plain: bool = False) -> QueryPlan:
+    """Turn a query string into AND-ed terms. `plain=True`: the typed words only, no expansions (a baseline)."""
+    plan = QueryPlan(text=text)
+    vocab = _Vocab(con)
+    for group in split_query(text):
+        terms: list[Term] = []
+        words = [v for k, v in group if k == "word"]
+        for kind, value in group:
+            if kind == "case":
+                terms.append(Term(label=value, kind="case", case=value))
+            elif kind == "phrase":
+                terms += _phrase_terms(vocab, value)
+            else:
+                terms += _word_terms(vocab, value, plan, plain)
+        if not plain:
+            _add_joined_pairs(vocab, words, terms, plan)
+        plan.groups.append(terms)
     return plan
 
 
-def _joined_pairs(con, words: list[str], vocab, plan: QueryPlan, sub: int) -> int:
-    """Adjacent query words written as one compound ("pårørende politik" -> "pårørendepolitik")."""
-    for main, (a, b) in enumerate(zip(words, words[1:])):
-        for link in ("", "s", "e"):
-            joined = a + link + b
-            candidates = [joined] + spelling.fold_variants(joined, vocab)
-            known = [c for c in candidates if vocab.known(c)]
-            if not known:
-                continue
-            stem_of = inflections.stems(con, known, vocab)
-            for word in known:
-                st = stem_of.get(word)
-                if st in vocab.terms:
-                    termid, idf = vocab.terms[st]
-                    plan.clauses.append((sub, main, termid, idf))
-                    plan.highlight_stems.add(st)
-            sub += 1
-            break
-    return sub
+def _phrase_terms(vocab: _Vocab, phrase: str) -> list[Term]:
+    """A phrase: each of its (non-stop) words in exactly this form, plus the phrase checked in the item's text."""
+    terms = []
+    for word in dict.fromkeys(w for w in tokens(phrase) if w not in _STOP):
+        rows = vocab.rows("word = ?", [word]) if len(word) <= MAX_WORD else []
+        terms.append(Term(label=word, kind="phrase_word", weights={r[0]: vocab.idf(r[2]) for r in rows},
+                          words={r[1] for r in rows}))
+    return terms + [Term(label=f'"{phrase}"', kind="phrase", phrase=phrase)]
 
 
-def display_word(word: str) -> str:
-    return danish_letters(word)
+def _word_terms(vocab: _Vocab, word: str, plan: QueryPlan, plain: bool) -> list[Term]:
+    if plain:
+        rows = vocab.rows("word = ?", [word])
+        return [Term(label=word, weights={r[0]: vocab.idf(r[2]) for r in rows}, words={r[1] for r in rows})]
+    weights, words = word_matches(vocab, word)
+    if weights:
+        return [Term(label=word, weights=weights, words=words)]
+    folded = _folded(vocab, word)
+    if folded:
+        weights, words = word_matches(vocab, folded)
+        plan.corrections[word] = folded
+        return [Term(label=folded, weights=weights, words=words)]
+    parts = _split_compound(vocab, word)
+    if parts:
+        plan.corrections[word] = " ".join(parts)
+        return [Term(label=p, weights=w, words=s) for p in parts for w, s in [word_matches(vocab, p)]]
+    close = _closest(vocab, word)
+    if close and close[1] == 1 and len(word) >= 6:
+        weights, words = word_matches(vocab, close[0])
+        plan.corrections[word] = close[0]
+        return [Term(label=close[0], weights=weights, words=words)]
+    if close:
+        plan.suggestions[word] = close[0]
+    return [Term(label=word)]
+
+
+def _add_joined_pairs(vocab: _Vocab, words: list[str], terms: list[Term], plan: QueryPlan) -> None:
+    """(a AND b) OR ab == (a OR ab) AND (b OR ab): the joined compound's ids join both words' terms."""
+    by_label = {t.label: t for t in terms if t.kind == "word"}
+    for a, b in zip(words, words[1:]):
+        joined = _joined(vocab, a, b)
+        ta, tb = by_label.get(plan.corrections.get(a, a)), by_label.get(plan.corrections.get(b, b))
+        if not joined or ta is None or tb is None:
+            continue
+        weights, surface = word_matches(vocab, joined)
+        for term in (ta, tb):
+            for wid, w in weights.items():
+                term.weights[wid] = max(term.weights.get(wid, 0.0), w)
+            term.words |= surface
+        plan.also.append(joined)

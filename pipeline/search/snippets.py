@@ -1,4 +1,5 @@
-"""Snippets: the densest window of matched words in an item's text, matched words marked."""
+"""Snippets: the densest window of matched words on one page of an item, matched words (or the quoted
+phrase) marked, and the page it comes from."""
 from __future__ import annotations
 
 import html
@@ -8,61 +9,68 @@ WORD_RE = re.compile(r"[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉéÈè]+")
 WINDOW = 28
 
 
-def is_match(word: str, plan, vocab) -> bool:
-    w = word.lower()
-    if w in plan.highlight_words:
-        return True
-    st = vocab.stem.get(w)
-    if st is not None and st in plan.highlight_stems:
-        return True
-    for part in vocab.parts.get(w, ()):
-        if vocab.stem.get(part) in plan.highlight_stems:
-            return True
-    return False
+def _phrase_spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in phrases:
+        pattern = r"\s+".join(re.escape(w) for w in phrase.split())
+        spans += [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return spans
 
 
-def make_snippet(text: str, plan, vocab, window: int = WINDOW) -> list[tuple[str, bool]]:
-    """Segments (text, highlighted) of the best window of `text`."""
+def _window(text: str, words: set[str], phrases: list[str], window: int):
+    """(key, segments) of the best window of one page's text; key = (distinct matches, matches)."""
     text = " ".join(text.split())
-    words = list(WORD_RE.finditer(text))
-    if not words:
-        return [(text[:200], False)] if text else []
-    memo: dict[str, bool] = {}
-    flags = []
-    for m in words:
-        word = m.group(0)
-        flag = memo.get(word)
-        if flag is None:
-            flag = memo[word] = is_match(word, plan, vocab)
-        flags.append(flag)
-    best_start, best_key = 0, (-1, -1)
-    hits = [i for i, f in enumerate(flags) if f]
-    for i in hits:
+    tokens = list(WORD_RE.finditer(text))
+    if not tokens:
+        return (0, 0), ([(text[:200], False)] if text else [])
+    spans = _phrase_spans(text, phrases)
+    flags = [m.group(0).lower() in words or any(a <= m.start() < b for a, b in spans) for m in tokens]
+    best_start, best_key = 0, (0, 0)
+    for i in (i for i, f in enumerate(flags) if f):
         start = max(0, i - 4)
-        span = words[start:start + window]
-        matched = {m.group(0).lower() for m, f in zip(span, flags[start:start + window]) if f}
-        key = (len(matched), sum(flags[start:start + window]))
+        span = list(zip(tokens[start:start + window], flags[start:start + window]))
+        key = (len({m.group(0).lower() for m, f in span if f}), sum(f for _, f in span))
         if key > best_key:
             best_key, best_start = key, start
-    start_word = words[best_start]
-    end_word = words[min(len(words), best_start + window) - 1]
-    begin, end = start_word.start(), end_word.end()
-    segments: list[tuple[str, bool]] = []
-    if begin > 0:
-        segments.append(("…", False))
+    chosen = tokens[best_start:best_start + window]
+    begin, end = chosen[0].start(), chosen[-1].end()
+    segments: list[tuple[str, bool]] = [("…", False)] if begin > 0 else []
     pos = begin
-    for m, flag in zip(words[best_start:best_start + window], flags[best_start:best_start + window]):
+    for m, flag in zip(chosen, flags[best_start:best_start + window]):
         if not flag:
             continue
         if m.start() > pos:
+            # a gap inside a phrase match stays marked ("taget til efterretning" is one mark)
+            gap_in_phrase = any(a <= pos and m.start() <= b for a, b in spans) and segments and segments[-1][1]
+            if gap_in_phrase:
+                segments[-1] = (segments[-1][0] + text[pos:m.start()] + m.group(0), True)
+                pos = m.end()
+                continue
             segments.append((text[pos:m.start()], False))
-        segments.append((m.group(0), True))
+        if segments and segments[-1][1] and pos == m.start():
+            segments[-1] = (segments[-1][0] + m.group(0), True)
+        else:
+            segments.append((m.group(0), True))
         pos = m.end()
     if end > pos:
         segments.append((text[pos:end], False))
     if end < len(text):
         segments.append(("…", False))
-    return segments
+    return best_key, segments
+
+
+def best_snippet(pages: list[tuple[int, str]], words: set[str], phrases: list[str],
+                 window: int = WINDOW) -> tuple[list[tuple[str, bool]], int | None]:
+    """(segments, page) of the best window over an item's pages; the first page when nothing matches
+    (a match in the title only)."""
+    best = None
+    for page, text in pages:
+        key, segments = _window(text, words, phrases, window)
+        if best is None or key > best[0]:
+            best = (key, segments, page)
+    if best is None:
+        return [], None
+    return best[1], best[2]
 
 
 def render_plain(segments, left: str = "«", right: str = "»") -> str:

@@ -8,7 +8,8 @@ import duckdb
 
 EXPORT_TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
                  "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
-                 "parse_warnings", "ingest_errors")
+                 "parse_warnings", "ingest_errors", "document_versions", "meeting_events", "document_pages",
+                 "document_links")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -17,9 +18,16 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def document_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict:
-    """One document in the shape of ../shared/eval/GOLD_FORMAT.md (plus a few extra keys)."""
-    meeting = _rows(con, "SELECT * FROM meetings WHERE doc_id = ?", [doc_id])[0]
+def document_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None:
+    """One document in the shape of ../shared/eval/GOLD_FORMAT.md (plus a few extra keys).
+
+    The current version of a meeting comes from the warehouse tables; another version of it (an agenda
+    beside the minutes, a PDF beside portal data) from its stored parse; a non-minutes document is None.
+    """
+    found = _rows(con, "SELECT * FROM meetings WHERE doc_id = ?", [doc_id])
+    if not found:
+        return version_as_gold(con, doc_id)
+    meeting = found[0]
     mid = meeting["meeting_id"]
     members = [r[0] for r in con.execute(
         "SELECT name FROM meeting_members WHERE meeting_id = ? ORDER BY position", [mid]).fetchall()]
@@ -57,14 +65,39 @@ def document_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict:
     }
 
 
+def version_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None:
+    """A version that is not its meeting's current one, from the parse stored with it."""
+    from pipeline.warehouse.versions import meeting_from_json
+
+    row = con.execute("SELECT meeting_id, content FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
+    if row is None:
+        return None
+    meeting = meeting_from_json(row[1])
+    gold = meeting.as_gold()
+    for item, parsed in zip(gold["items"], meeting.items):
+        item["deviates_from_recommendation"] = parsed.decision.deviates_from_recommendation if parsed.decision else None
+        item["item_id"] = None
+    gold.update(meeting_id=row[0], doc_id=doc_id)
+    return gold
+
+
 def export_json(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
-    """Write <stem>.json per ingested document; returns how many were written."""
+    """Write <stem>.json per ingested minutes/agenda document; returns how many were written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    docs = con.execute("SELECT doc_id, source_file FROM documents ORDER BY source_file").fetchall()
-    for doc_id, source_file in docs:
-        target = out_dir / (Path(source_file).stem + ".json")
-        target.write_text(json.dumps(document_as_gold(con, doc_id), ensure_ascii=False, indent=2), encoding="utf-8")
-    return len(docs)
+    # PDFs first: when a portal's data has the PDF's stem, the PDF keeps <stem>.json, the other gets <stem>.<channel>.json
+    docs = con.execute("SELECT doc_id, source_file, coalesce(channel, 'pdf') FROM documents "
+                       "ORDER BY coalesce(channel, 'pdf') <> 'pdf', source_file").fetchall()
+    written: set[str] = set()
+    for doc_id, source_file, channel in docs:
+        gold = document_as_gold(con, doc_id)
+        if gold is None:  # not minutes: no meeting to export (its text is in document_pages)
+            continue
+        name = Path(source_file).stem + ".json"
+        if name in written:
+            name = f"{Path(source_file).stem}.{channel}.json"
+        (out_dir / name).write_text(json.dumps(gold, ensure_ascii=False, indent=2), encoding="utf-8")
+        written.add(name)
+    return len(written)
 
 
 def export_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> int:

@@ -1,51 +1,260 @@
-"""Loading one parsed document: one transaction, replacing whatever the same file or meeting had."""
+"""Loading one parsed document: one transaction; the document becomes a version of its meeting.
+
+Minutes and agendas are resolved to their meeting (pipeline.warehouse.versions: identity, precedence,
+events); documents that are not minutes are stored with their text and linked to the items that list them
+(pipeline.warehouse.documents). A changed file at the same path replaces the old file, recorded as such.
+"""
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime, timezone
+import dataclasses
+import json
 
 import duckdb
 from rapidfuzz import fuzz, process
 
+from pipeline.classify import DocumentFacts, classify_document
 from pipeline.model import Item, Meeting, ParsedDocument
+from pipeline.warehouse import versions
+from pipeline.warehouse.documents import link_document, link_meeting, store_pages
+from pipeline.warehouse.versions import stable_id
 
-_CHILD_TABLES_BY_ITEM = ("item_sections", "decisions", "decision_notes", "attachments")
-
-
-def stable_id(*parts: object) -> str:
-    """Deterministic id from key fields (re-running is an upsert, never a duplicate)."""
-    return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
-
-
-def meeting_id(meeting: Meeting, doc_id: str) -> str:
-    if meeting.meeting_date and meeting.committee:
-        return stable_id(meeting.municipality, meeting.committee, meeting.meeting_date, meeting.document_type)
-    return stable_id("doc", doc_id)
+_CHILD_TABLES_BY_ITEM = ("item_sections", "decisions", "decision_notes", "attachments", "document_links")
+FILE_WARNINGS = ("no_text_layer",)
+_MEETING_TABLES = ("attendance", "meeting_substitutes", "meeting_members", "meeting_absences", "agenda_items", "meetings")
 
 
 def item_id(mid: str, item: Item) -> str:
     return stable_id(mid, item.number if item.number is not None else f"pos{item.position}")
 
 
-def _delete_document(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
-    meetings = [r[0] for r in con.execute("SELECT meeting_id FROM meetings WHERE doc_id = ?", [doc_id]).fetchall()]
-    for mid in meetings:
-        items = [r[0] for r in con.execute("SELECT item_id FROM agenda_items WHERE meeting_id = ?", [mid]).fetchall()]
-        for table in _CHILD_TABLES_BY_ITEM:
-            con.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [items])
-        for table in ("attendance", "meeting_substitutes", "meeting_members", "meeting_absences", "agenda_items", "meetings"):
-            con.execute(f"DELETE FROM {table} WHERE meeting_id = ?", [mid])
-    con.execute("DELETE FROM parse_warnings WHERE doc_id = ?", [doc_id])
-    con.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
+def _delete_meeting_rows(con: duckdb.DuckDBPyConnection, mid: str) -> None:
+    """Every row a meeting's current content wrote (the versions and events stay)."""
+    items = [r[0] for r in con.execute("SELECT item_id FROM agenda_items WHERE meeting_id = ?", [mid]).fetchall()]
+    for table in _CHILD_TABLES_BY_ITEM:
+        con.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT unnest(?::VARCHAR[]))", [items])
+    for table in _MEETING_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE meeting_id = ?", [mid])
 
 
-def documents_to_replace(con: duckdb.DuckDBPyConnection, source_path: str, doc_id: str, mid: str) -> list[str]:
-    """Older documents this one supersedes: same path with other bytes, or the same meeting re-published."""
-    rows = con.execute(
-        "SELECT doc_id FROM documents WHERE (source_path = ? AND doc_id <> ?) "
-        "UNION SELECT doc_id FROM meetings WHERE meeting_id = ? AND doc_id <> ?",
-        [source_path, doc_id, mid, doc_id]).fetchall()
-    return [r[0] for r in rows]
+def _delete_document_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
+    """The document's own rows (its meeting is settled separately)."""
+    for table in ("parse_warnings", "document_pages", "document_links", "documents"):
+        con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
+
+
+def retire_document(con: duckdb.DuckDBPyConnection, old: str, by: str, kind: str, summary: str,
+                    changes: dict | None = None) -> str | None:
+    """Replace an older file by a newer one: remembered in superseded_documents (ingest skips its bytes),
+    its version row kept as 'superseded', an event written. Returns its meeting id (to be settled)."""
+    row = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [old]).fetchone()
+    version = con.execute("SELECT meeting_id, source_path FROM document_versions WHERE doc_id = ?", [old]).fetchone()
+    path = row[0] if row else version[1] if version else ""
+    con.execute("INSERT OR REPLACE INTO superseded_documents VALUES (?, ?, ?, ?)", [old, path, by, versions.now_utc()])
+    con.execute("UPDATE document_versions SET status = 'superseded', superseded_by = ? WHERE doc_id = ?", [by, old])
+    _delete_document_rows(con, old)
+    mid = version[0] if version else None
+    versions.record_event(con, kind, mid, by, old, summary, changes)
+    return mid
+
+
+def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source_path: str, size_bytes: int) -> str:
+    """Write one document in one transaction; returns its meeting id (the document id for a non-minutes document)."""
+    doc = parsed.extracted
+    doc_id = doc.sha256
+    facts = classify_document(parsed)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        to_settle = _store(con, parsed, facts, source_path, size_bytes)
+        for mid in dict.fromkeys(m for m in to_settle if m):
+            settle_meeting(con, mid, doc_id, parsed.meeting)
+        result = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result[0] if result else doc_id
+
+
+def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: DocumentFacts, source_path: str,
+           size_bytes: int) -> list[str | None]:
+    """Insert the document's own rows; returns the meetings whose versions changed."""
+    doc, meeting = parsed.extracted, parsed.meeting
+    doc_id = doc.sha256
+    now = versions.now_utc()
+    previous = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
+    to_settle = [previous[0] if previous else None]
+    _delete_document_rows(con, doc_id)
+    con.execute("DELETE FROM document_versions WHERE doc_id = ?", [doc_id])
+    con.execute("DELETE FROM superseded_documents WHERE doc_id = ?", [doc_id])
+    con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
+    # a non-minutes document keeps only warnings about the file (a meeting parse's warnings do not apply to it)
+    warnings = [w for w in meeting.warnings if facts.doc_class.is_minutes or w.code in FILE_WARNINGS]
+    status = "parsed_with_warnings" if warnings else "parsed"
+    con.execute("INSERT INTO documents (doc_id, source_file, source_path, size_bytes, pages, pages_without_text, "
+                "engine, status, ingested_at, doc_class, channel, title, ocr_pages, ocr_page_confidence, ocr_mean_confidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc_id, doc.source_file, source_path, size_bytes, len(doc.pages), doc.pages_without_text,
+                 doc.engine, status, now, facts.doc_class.value, parsed.source_kind, facts.title, *_ocr_columns(doc)])
+    insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
+                                        for k, w in enumerate(warnings)])
+    mid = None
+    if facts.doc_class.is_minutes:
+        meeting.document_type = facts.doc_class.value  # the classifier knows supplementary agendas
+        key = versions.MeetingKey(meeting.municipality, meeting.committee, meeting.meeting_date, meeting.start_time,
+                                  {facts.marker} if facts.marker else set(), [i.title for i in meeting.items],
+                                  facts.supplement)
+        mid = versions.resolve_meeting(con, key, doc_id)
+        con.execute("INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'source', NULL, NULL, ?)",
+                    [doc_id, mid, parsed.source_kind, meeting.document_type, facts.supplement, facts.marker,
+                     source_path, doc.source_file, now, versions.meeting_to_json(meeting)])
+        to_settle.append(mid)
+    else:
+        store_pages(con, doc_id, doc)
+        links = link_document(con, doc_id, facts.title)
+        versions.record_event(con, "not_minutes", None, doc_id, None,
+                              f"stored as {facts.doc_class.value} '{facts.title or doc.source_file}', no meeting; "
+                              f"linked to {links} agenda item(s)")
+    same_path = [r[0] for r in con.execute("SELECT doc_id FROM documents WHERE source_path = ? AND doc_id <> ?",
+                                           [source_path, doc_id]).fetchall()]
+    for old in same_path:
+        to_settle.append(_replace_at_path(con, old, doc_id, meeting, mid))
+    return to_settle
+
+
+def _replace_at_path(con: duckdb.DuckDBPyConnection, old: str, new: str, meeting: Meeting, mid: str | None) -> str | None:
+    old_version = con.execute("SELECT meeting_id, content FROM document_versions WHERE doc_id = ? AND status <> "
+                              "'superseded'", [old]).fetchone()
+    changes = (versions.describe_changes(versions.meeting_from_json(old_version[1]), meeting)
+               if old_version and old_version[0] == mid else {})
+    if old_version and old_version[0] == mid:
+        summary = "a new version at the same path: " + versions.summarize(changes)
+        con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), new])
+    else:
+        summary = "another document arrived at the same path"
+    return retire_document(con, old, new, "replaced_at_path", summary, changes)
+
+
+def _rank(row) -> tuple:
+    """Precedence of a live version for being current (see pipeline.warehouse.versions)."""
+    doc_id, channel, document_type, supplement, first_seen = row[:5]
+    return (not supplement, versions.TYPE_RANK.get(document_type, 0), versions.CHANNEL_RANK.get(channel, 0),
+            first_seen, doc_id)
+
+
+def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_meeting: Meeting | None = None) -> None:
+    """Decide the meeting's current version after its versions changed, and rewrite its rows from it.
+
+    `new_meeting` is the parse of `new_doc` when it is at hand (saves reading it back from its JSON)."""
+    live = con.execute("""SELECT doc_id, channel, document_type, supplement, first_seen, status,
+                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file
+                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
+                       [new_doc if new_meeting is not None else None, mid]).fetchall()
+    known = {new_doc: new_meeting} if new_meeting is not None else {}
+    live = [r[:6] + (known.get(r[0]) or versions.meeting_from_json(r[6]),) + r[7:] for r in live]
+    live = _supersede_older(con, mid, live, new_doc)
+    previous = next((r for r in live if r[5] == "current"), None)
+    if not live:
+        if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [mid]).fetchone():
+            versions.record_event(con, "meeting_removed", mid, new_doc, None, "no file describes this meeting any more")
+        _delete_meeting_rows(con, mid)
+        return
+    live.sort(key=_rank, reverse=True)
+    current = live[0]
+    contents = {r[0]: r[6] for r in live}
+    for row in live:
+        status = "current" if row is current else "source"
+        if row[5] != status:
+            con.execute("UPDATE document_versions SET status = ? WHERE doc_id = ?", [status, row[0]])
+    if previous and previous[0] != current[0]:
+        changes = versions.describe_changes(contents[previous[0]], contents[current[0]])
+        kind = ("agenda_to_minutes" if previous[2] == "dagsorden" and current[2] == "referat"
+                else "channel_preferred" if previous[1] != current[1] else "current_changed")
+        con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), current[0]])
+        versions.record_event(con, kind, mid, current[0], previous[0], versions.summarize(changes), changes)
+    elif previous and new_doc in contents and new_doc != current[0]:
+        changes = versions.describe_changes(contents[current[0]], contents[new_doc])
+        con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), new_doc])
+        versions.record_event(con, "source_added", mid, new_doc, None,
+                              f"kept as a source beside the current version: {versions.summarize(changes)}", changes)
+    merged = _merged_meeting(live, contents)
+    target = _rekey(con, mid, merged, current[0])
+    if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone():
+        _delete_meeting_rows(con, target)  # a new meeting has no rows to delete (the common case)
+    _write_meeting(con, target, current[0], merged, live, contents)
+    link_meeting(con, target)
+
+
+def _supersede_older(con: duckdb.DuckDBPyConnection, mid: str, live: list, new_doc: str) -> list:
+    """Of several live versions from one channel and of one type, only the newest stays (supplements apart)."""
+    newest: dict[tuple, tuple] = {}
+    for row in sorted(live, key=lambda r: (r[4], r[0] == new_doc)):
+        if row[3]:
+            continue
+        newest[(row[1], row[2])] = row
+    kept = []
+    for row in live:
+        winner = newest.get((row[1], row[2]))
+        if winner is None or winner[0] == row[0] or row[3]:
+            kept.append(row)
+            continue
+        changes = versions.describe_changes(row[6], winner[6])
+        con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), winner[0]])
+        retire_document(con, row[0], winner[0], "new_version", versions.summarize(changes), changes)
+    return kept
+
+
+def _merged_meeting(live: list, contents: dict[str, Meeting]) -> Meeting:
+    """The current version, its empty meeting fields filled from the other versions (in precedence order),
+    and a supplementary agenda's items appended to an agenda."""
+    current = contents[live[0][0]]
+    merged = dataclasses.replace(current, items=list(current.items))
+    for row in live[1:]:
+        other = contents[row[0]]
+        for name in versions.MERGED_FIELDS:
+            if getattr(merged, name) is None and getattr(other, name) is not None:
+                setattr(merged, name, getattr(other, name))
+        if row[3] and current.document_type == "dagsorden":
+            numbers = {i.number for i in merged.items}
+            for item in other.items:
+                if item.number not in numbers:
+                    item.position = len(merged.items)
+                    merged.items.append(item)
+    return merged
+
+
+def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, current_doc: str) -> str:
+    """The meeting's id from its merged key fields, so the same sources give the same id in any order."""
+    if not (merged.committee and merged.meeting_date and merged.start_time):
+        return mid  # only a more specific key (a start time learnt from another source) renames a meeting
+    markers = [r[0] for r in con.execute("SELECT DISTINCT marker FROM document_versions WHERE meeting_id = ? AND "
+                                         "status <> 'superseded' AND marker IS NOT NULL ORDER BY 1", [mid]).fetchall()]
+    target = versions.key_id(merged.municipality, merged.committee, merged.meeting_date, merged.start_time,
+                             markers[0] if markers else None)
+    if target == mid or con.execute("SELECT 1 FROM document_versions WHERE meeting_id = ? LIMIT 1", [target]).fetchone():
+        return mid
+    _delete_meeting_rows(con, mid)
+    con.execute("UPDATE document_versions SET meeting_id = ? WHERE meeting_id = ?", [target, mid])
+    con.execute("UPDATE meeting_events SET meeting_id = ? WHERE meeting_id = ?", [target, mid])
+    return target
+
+
+def _write_meeting(con: duckdb.DuckDBPyConnection, mid: str, doc_id: str, meeting: Meeting, live: list,
+                   contents: dict[str, Meeting]) -> None:
+    """The meeting's rows from its merged content: meeting, people, items and everything under them."""
+    source_file = con.execute("SELECT source_file FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()[0]
+    item_docs = {id(i): (row[0], row[7]) for row in live for i in contents[row[0]].items}
+    insert_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
+                                   meeting.document_type, meeting.meeting_date, meeting.start_time,
+                                   meeting.end_time, meeting.location]])
+    people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
+    ids = member_ids(con, list(dict.fromkeys(people)))
+    insert_rows(con, "meeting_members", [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
+    insert_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
+    insert_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes],
+                "ON CONFLICT DO NOTHING")
+    rows = _item_rows(mid, item_docs, (doc_id, source_file), meeting, ids)
+    for table, table_rows in rows.items():
+        insert_rows(con, table, table_rows, "ON CONFLICT DO NOTHING")
 
 
 def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
@@ -92,51 +301,14 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], on
                     [value for row in chunk for value in row])
 
 
-def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source_path: str, size_bytes: int) -> str:
-    """Write one document's rows in one transaction; returns its meeting id."""
-    doc, meeting = parsed.extracted, parsed.meeting
-    doc_id = doc.sha256
-    mid = meeting_id(meeting, doc_id)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for old in documents_to_replace(con, source_path, doc_id, mid):
-            old_path = con.execute("SELECT source_path FROM documents WHERE doc_id = ?", [old]).fetchone()[0]
-            con.execute("INSERT OR REPLACE INTO superseded_documents VALUES (?, ?, ?, ?)", [old, old_path, doc_id, now])
-            _delete_document(con, old)
-        _delete_document(con, doc_id)
-        con.execute("DELETE FROM superseded_documents WHERE doc_id = ?", [doc_id])
-        con.execute("DELETE FROM ingest_errors WHERE source_path = ?", [source_path])
-        status = "parsed_with_warnings" if meeting.warnings else "parsed"
-        insert_rows(con, "documents", [[doc_id, doc.source_file, source_path, size_bytes, len(doc.pages),
-                                        doc.pages_without_text, doc.engine, status, now, *_ocr_columns(doc)]])
-        insert_rows(con, "meetings", [[mid, doc_id, doc.source_file, meeting.municipality, meeting.committee,
-                                       meeting.document_type, meeting.meeting_date, meeting.start_time,
-                                       meeting.end_time, meeting.location]])
-        people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
-        ids = member_ids(con, list(dict.fromkeys(people)))
-        insert_rows(con, "meeting_members", [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
-        insert_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
-        insert_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes],
-                    "ON CONFLICT DO NOTHING")
-        rows = _item_rows(mid, doc_id, doc.source_file, meeting, ids)
-        for table, table_rows in rows.items():
-            insert_rows(con, table, table_rows, "ON CONFLICT DO NOTHING")
-        insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
-                                            for k, w in enumerate(meeting.warnings)])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return mid
-
-
-def _item_rows(mid: str, doc_id: str, source_file: str, meeting: Meeting, ids: dict) -> dict[str, list[list]]:
-    """Rows of every item-level table, in insertion order (parents first)."""
+def _item_rows(mid: str, item_docs: dict[int, tuple[str, str]], default_doc: tuple[str, str], meeting: Meeting,
+               ids: dict) -> dict[str, list[list]]:
+    """Rows of every item-level table, in insertion order (parents first); each item keeps the file it came from."""
     rows: dict[str, list[list]] = {t: [] for t in ("agenda_items", "item_sections", "decisions", "decision_notes",
                                                    "attachments", "attendance")}
     for item in meeting.items:
         iid = item_id(mid, item)
+        doc_id, source_file = item_docs.get(id(item), default_doc)
         case = item.case_number
         rows["agenda_items"].append(
             [iid, mid, doc_id, source_file, item.position, item.number, item.title, item.closed, item.first_page,
@@ -144,7 +316,7 @@ def _item_rows(mid: str, doc_id: str, source_file: str, meeting: Meeting, ids: d
              case.printed if case else None, case.scheme if case else None,
              case.main_group if case else None, case.group if case else None, case.subject if case else None,
              case.facet if case else None, case.serial if case else None, case.year if case else None])
-        rows["item_sections"] += [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page]
+        rows["item_sections"] += [[iid, s.position, s.heading, s.kind, s.text, s.first_page, s.last_page, s.page_starts]
                                   for s in item.sections]
         decision = item.decision
         if decision is not None:
@@ -152,10 +324,13 @@ def _item_rows(mid: str, doc_id: str, source_file: str, meeting: Meeting, ids: d
             rows["decisions"].append([iid, decision.text, decision.outcome,
                                       votes.for_ if votes else None, votes.against if votes else None,
                                       votes.abstain if votes else None,
-                                      decision.deviates_from_recommendation, decision.heading, decision.page])
+                                      decision.deviates_from_recommendation, decision.heading, decision.page,
+                                      (votes.parties or None) if votes else None,
+                                      votes.for_count if votes else None, votes.against_count if votes else None,
+                                      votes.abstain_count if votes else None])
             rows["decision_notes"] += [[iid, k, n.kind, n.text] for k, n in enumerate(decision.notes)]
         else:
-            rows["decisions"].append([iid, None, "none", None, None, None, False, None, None])
+            rows["decisions"].append([iid, None, "none", None, None, None, None, None, None, None, None, None, None])
         rows["attachments"] += [[iid, k, title] for k, title in enumerate(item.attachments)]
         people = list(dict.fromkeys(meeting.members + [s.name for s in meeting.substitutes]
                                     + [n for n in item.absent if n not in meeting.members]))

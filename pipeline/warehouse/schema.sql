@@ -13,16 +13,15 @@ CREATE TABLE IF NOT EXISTS documents (
     pages_without_text  INTEGER[],
     engine              VARCHAR,
     status              VARCHAR NOT NULL,         -- 'parsed' | 'parsed_with_warnings'
-    ingested_at         TIMESTAMP NOT NULL,
-    ocr_pages           INTEGER[],                -- pages read by OCR (no text layer)
-    ocr_page_confidence DOUBLE[],                 -- their mean word confidence 0-100, aligned with ocr_pages
-    ocr_mean_confidence DOUBLE                    -- mean over the OCR'd pages
+    ingested_at         TIMESTAMP NOT NULL
 );
-
--- OCR provenance columns on warehouses created before them.
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_pages INTEGER[];
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_page_confidence DOUBLE[];
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_mean_confidence DOUBLE;
+-- Added columns (ALTER, so warehouses built before them get them too, in the same order).
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS doc_class VARCHAR;  -- referat | dagsorden | bilag | notat | kommissorium | andet
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS channel VARCHAR;    -- pdf | portal_json
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS title VARCHAR;      -- printed title of a non-minutes document
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_pages INTEGER[];            -- pages read by OCR (no text layer)
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_page_confidence DOUBLE[];   -- their mean word confidence 0-100, aligned with ocr_pages
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_mean_confidence DOUBLE;     -- mean over the OCR'd pages
 
 CREATE TABLE IF NOT EXISTS meetings (
     meeting_id     VARCHAR PRIMARY KEY,
@@ -69,6 +68,8 @@ CREATE TABLE IF NOT EXISTS item_sections (
     last_page   INTEGER,
     PRIMARY KEY (item_id, position)
 );
+-- character offsets in `text` where each page after first_page begins (search cites the snippet's page)
+ALTER TABLE item_sections ADD COLUMN IF NOT EXISTS page_starts INTEGER[];
 
 CREATE TABLE IF NOT EXISTS decisions (
     item_id                       VARCHAR PRIMARY KEY,
@@ -77,15 +78,25 @@ CREATE TABLE IF NOT EXISTS decisions (
     votes_for                     VARCHAR[],
     votes_against                 VARCHAR[],
     votes_abstain                 VARCHAR[],
-    deviates_from_recommendation  BOOLEAN NOT NULL,
+    deviates_from_recommendation  BOOLEAN,           -- NULL: no recommendation, or noted/discussed/other/none
     heading                       VARCHAR,
-    page                          INTEGER
+    page                          INTEGER,
+    voter_parties                 MAP(VARCHAR, VARCHAR),  -- named member in votes_* -> party letter
+    votes_for_count               INTEGER,           -- counts as printed ("med stemmerne 11 for og 8 imod")
+    votes_against_count           INTEGER,
+    votes_abstain_count           INTEGER
 );
+-- warehouses made before decisions could leave deviation open or carry counts
+ALTER TABLE decisions ALTER COLUMN deviates_from_recommendation DROP NOT NULL;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS voter_parties MAP(VARCHAR, VARCHAR);
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_for_count INTEGER;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_against_count INTEGER;
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS votes_abstain_count INTEGER;
 
 CREATE TABLE IF NOT EXISTS decision_notes (
     item_id   VARCHAR NOT NULL,
     position  INTEGER NOT NULL,
-    kind      VARCHAR NOT NULL,                  -- 'protokollat' | 'mindretalsudtalelse'
+    kind      VARCHAR NOT NULL,                  -- 'protokollat' | 'mindretalsudtalelse' | 'forbehold' | 'bemaerkning'
     text      VARCHAR NOT NULL,
     PRIMARY KEY (item_id, position)
 );
@@ -162,6 +173,59 @@ CREATE TABLE IF NOT EXISTS superseded_documents (
     source_path    VARCHAR NOT NULL,
     superseded_by  VARCHAR NOT NULL,             -- doc_id of the document that replaced it
     superseded_at  TIMESTAMP NOT NULL
+);
+
+-- Every file that describes a meeting is a version of it (agenda, minutes, corrected re-publication,
+-- supplementary agenda, portal data). One live version is current; none is ever deleted.
+CREATE TABLE IF NOT EXISTS document_versions (
+    doc_id         VARCHAR PRIMARY KEY,          -- the file (documents.doc_id while not superseded)
+    meeting_id     VARCHAR NOT NULL,
+    channel        VARCHAR NOT NULL,             -- 'pdf' | 'portal_json'
+    document_type  VARCHAR NOT NULL,             -- 'referat' | 'dagsorden'
+    supplement     BOOLEAN NOT NULL,             -- a tillægsdagsorden (adds items; never current)
+    marker         VARCHAR,                      -- 'ekstraordinær' or 'nr 7' as printed at the head
+    source_path    VARCHAR NOT NULL,
+    source_file    VARCHAR NOT NULL,
+    first_seen     TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL,             -- 'current' | 'source' | 'superseded'
+    superseded_by  VARCHAR,                      -- doc_id of the newer file
+    changes        JSON,                         -- what differs from the version it replaced / the current one
+    content        JSON NOT NULL                 -- the parsed meeting of this file (all fields and items)
+);
+
+-- Every change of what a meeting shows: a new version, agenda -> minutes, a source added, a file replaced.
+CREATE TABLE IF NOT EXISTS meeting_events (
+    batch_id         INTEGER NOT NULL,           -- ingest_batches.batch_id (0 outside an ingest run)
+    occurred_at      TIMESTAMP NOT NULL,
+    kind             VARCHAR NOT NULL,           -- new_version | agenda_to_minutes | channel_preferred | current_changed | source_added | replaced_at_path | meeting_removed | ambiguous_identity | not_minutes
+    meeting_id       VARCHAR,
+    doc_id           VARCHAR,                    -- the file that caused it
+    replaced_doc_id  VARCHAR,                    -- the file it replaced (as current or for good)
+    summary          VARCHAR NOT NULL,
+    changes          JSON
+);
+
+-- One row per ingest run (`minutes ingest`, a nightly run): events are stamped with it.
+CREATE TABLE IF NOT EXISTS ingest_batches (
+    batch_id    INTEGER PRIMARY KEY,
+    started_at  TIMESTAMP NOT NULL
+);
+
+-- Text of documents that are not minutes (attachments, notes, terms of reference), page by page.
+CREATE TABLE IF NOT EXISTS document_pages (
+    doc_id  VARCHAR NOT NULL,
+    page    INTEGER NOT NULL,                    -- 1-based
+    text    VARCHAR NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
+
+-- A non-minutes document linked to the agenda item whose attachment list names it.
+CREATE TABLE IF NOT EXISTS document_links (
+    doc_id            VARCHAR NOT NULL,
+    item_id           VARCHAR NOT NULL,
+    attachment_title  VARCHAR NOT NULL,          -- the attachment title as printed under the item
+    score             DOUBLE NOT NULL,           -- rapidfuzz token_sort_ratio of title and attachment title
+    PRIMARY KEY (doc_id, item_id)
 );
 
 CREATE TABLE IF NOT EXISTS kle_topics (

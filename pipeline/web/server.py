@@ -1,172 +1,270 @@
-"""`minutes serve`: a small server-rendered search site on the standard library's ThreadingHTTPServer.
+"""`minutes serve`: a small server-rendered search site on the standard library's HTTP server.
 
-Pages: `/` (search form, filters, paged results with highlighted snippets), `/item/<item_id>` (sections,
-decision, votes, attendance, attachments), `/pdf/<doc_id>` (the source PDF; link with #page=N) and
-`/api/search?q=...` (JSON). The database is opened read-only, every value is HTML-escaped and all SQL
-takes parameters.
+Pages: `/` (search form, filters, facets, paged results with highlighted snippets citing their page),
+`/item/<item_id>` (sections, decision, votes, attendance, attachments), `/pdf/<doc_id>` (the source PDF;
+linked with #page=N) and `/api/search?q=...` (JSON). Routing is a table (`ROUTES`, `add_route`): a new page
+is one function and one `add_route` line.
+
+Robustness: every request gets a status code. Threads are bounded (`MAX_WORKERS`); a connection that finds
+no free worker within `QUEUE_WAIT` seconds gets `503 Service Unavailable` with Retry-After; idle keep-alive
+connections are closed after `IDLE_TIMEOUT` seconds; the listen backlog holds `BACKLOG` connections; a
+search runs at most `QUERY_SECONDS` (then it is interrupted and answered with 503); query length and word
+count are capped by the query analysis. Errors are Danish sentences on pages and JSON `{"error", "status"}`
+in the API, never Python exception text.
+
+The server reads the warehouse's read-only snapshot (see `pipeline/warehouse/snapshot.py`) and swaps in a
+new connection when the nightly job publishes a new one; every value is HTML-escaped and SQL takes
+parameters.
 """
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
+import re
+import socket
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from pipeline.search.engine import Filters, item_detail, search
+from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
+from pipeline.web import site
+from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
 PAGE_SIZE = 10
-OUTCOME_LABELS = {"approved": "godkendt", "approved_with_changes": "godkendt med ændringer", "rejected": "forkastet",
-                  "noted": "taget til efterretning", "postponed": "udsat", "discussed": "drøftet", "other": "andet",
-                  "none": "ingen beslutning"}
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}
-a{color:#0645ad} form.search{display:flex;flex-wrap:wrap;gap:.4rem;align-items:end;margin-bottom:1rem}
-form.search label{display:flex;flex-direction:column;font-size:.8rem}
-input[type=search]{width:24rem;font-size:1.1rem;padding:.3rem} .hit{margin:1rem 0;padding-bottom:.6rem;border-bottom:1px solid #ddd}
-.meta{color:#555;font-size:.85rem} mark{background:#ffe066} .corrected{color:#a33}
-.section h3{margin-bottom:.2rem} .section p{white-space:pre-wrap;margin-top:.2rem} nav.pages a{margin-right:.6rem}
-"""
+FEED_SIZE = 50
+MAX_PAGE = 1000
+MAX_WORKERS = 16        # request threads at once
+QUEUE_WAIT = 2.0        # seconds a new connection may wait for a free worker before it gets 503
+IDLE_TIMEOUT = 5.0      # seconds an idle (keep-alive) connection may hold a worker
+BACKLOG = 512           # listen queue
+QUERY_SECONDS = 5.0     # a search taking longer is interrupted
+FACET_LABELS = {"committee": "Udvalg", "year": "År", "outcome": "Beslutning"}
+SORT_LABELS = {"relevance": "relevans", "date": "nyeste", "date_asc": "ældste"}
+FILTER_PARAMS = ("municipality", "committee", "from", "to", "case", "outcome", "type", "year")
+class BadRequest(ValueError):
+    """A request parameter is invalid; the message is a Danish sentence for the user."""
 
 
-def esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+class Unavailable(RuntimeError):
+    """The request could not be served now (overload, a search that took too long)."""
 
 
-class SearchServer(ThreadingHTTPServer):
-    daemon_threads = True
+# -- routing ---------------------------------------------------------------------------------------
+ROUTES: list[tuple[re.Pattern, object]] = []
 
-    def __init__(self, address, con, pdf_dirs=()):
-        self.con = con
-        self.pdf_dirs = [Path(p) for p in pdf_dirs]
-        self.lock = threading.Lock()
+
+def add_route(pattern: str, handler) -> None:
+    """Register `handler(request, match, params)` for paths matching the regex `pattern` (anchored)."""
+    ROUTES.append((re.compile(pattern), handler))
+
+
+# -- warehouse access ------------------------------------------------------------------------------
+class Warehouse:
+    """The connection the server reads, plus per-snapshot lists (committees, municipalities)."""
+
+    def __init__(self, source):
+        self._lock = threading.Lock()
+        if isinstance(source, (str, Path)):
+            from pipeline.warehouse.snapshot import SnapshotWatcher, ensure_snapshot
+
+            self.watcher = SnapshotWatcher(ensure_snapshot(source), on_open=self._lists)
+            self.fixed = None
+        else:
+            self.watcher = None
+            self.fixed = (source, self._lists(source))
+
+    @staticmethod
+    def _lists(con) -> dict:
+        from pipeline.search.index import index_exists
+
         cur = con.cursor()
-        self.municipalities = [r[0] for r in cur.execute(
-            "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()]
-        self.committees = [r[0] for r in cur.execute(
-            "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()]
-        # the database is open read-only, so the index cannot change under us: load the vocabulary once
-        from pipeline.search.vocab import get_vocabulary
+        try:
+            if not index_exists(cur):
+                raise RuntimeError("the warehouse has no search index; run `minutes search --rebuild-index x` once")
+            return {"municipalities": [r[0] for r in cur.execute(
+                        "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()],
+                    "committees": [r[0] for r in cur.execute(
+                        "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()]}
+        finally:
+            cur.close()
 
-        self.vocab = get_vocabulary(cur)
-        cur.close()
+    def state(self):
+        return self.watcher.current() if self.watcher else self.fixed
+
+    def cursor(self):
+        con, _ = self.state()
+        with self._lock:
+            return con.cursor()
+
+    def lists(self) -> dict:
+        return self.state()[1]
+
+
+class SearchServer(HTTPServer):
+    """HTTPServer with a bounded set of worker threads and load shedding (503) instead of time-outs."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, source, pdf_dirs=()):
+        self.warehouse = Warehouse(source)
+        self.pdf_dirs = [Path(p) for p in pdf_dirs]
+        self.slots = threading.BoundedSemaphore(MAX_WORKERS)
         super().__init__(address, Handler)
 
     def cursor(self):
-        with self.lock:
-            return self.con.cursor()
+        """A cursor on the current snapshot (for page modules registered with `add_route`)."""
+        return self.warehouse.cursor()
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(timeout=QUEUE_WAIT):
+            self._shed(request)
+            return
+        thread = threading.Thread(target=self._work, args=(request, client_address), daemon=True)
+        thread.start()
+
+    def _work(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.slots.release()
+
+    def _shed(self, request) -> None:
+        body = "Serveren har travlt lige nu. Prøv igen om lidt.".encode("utf-8")
+        try:
+            request.settimeout(1.0)
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                            b"Retry-After: 1\r\nConnection: close\r\nContent-Length: "
+                            + str(len(body)).encode() + b"\r\n\r\n" + body)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
+    def handle_error(self, request, client_address):  # a client that went away: nothing to tell anyone
+        pass
 
 
-def make_server(con, host: str = "127.0.0.1", port: int = 8765, pdf_dirs=()) -> SearchServer:
-    return SearchServer((host, port), con, pdf_dirs)
+def make_server(source, host: str = "127.0.0.1", port: int = 8765, pdf_dirs=()) -> SearchServer:
+    """A server over a warehouse path (served from its snapshot, swapped when republished) or an open connection."""
+    return SearchServer((host, port), source, pdf_dirs)
 
 
 class Handler(BaseHTTPRequestHandler):
     server: SearchServer
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
 
     def log_message(self, format, *args):  # quiet by default
         pass
 
+    def send_error(self, code, message=None, explain=None):
+        """Protocol-level errors (bad request line, too long URI/headers) in our own format."""
+        self.close_connection = True
+        try:
+            self.send_error_page(code, {400: "Ugyldig forespørgsel.", 414: "Adressen er for lang.",
+                                        431: "Forespørgslens headere er for store."}.get(int(code), "Fejl i forespørgslen."))
+        except OSError:
+            pass
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_POST(self):
+        self.close_connection = True
+        self.send_error_page(HTTPStatus.METHOD_NOT_ALLOWED, "Siden kan kun læses (GET).")
+
     def do_GET(self):
         url = urlsplit(self.path)
-        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.api = url.path.startswith("/api/")
         try:
-            if url.path == "/":
-                self.send_html(self.search_page(params))
-            elif url.path == "/api/search":
-                self.send_json(self.api_search(params))
-            elif url.path.startswith("/item/"):
-                self.item_page(url.path[len("/item/"):])
-            elif url.path.startswith("/pdf/"):
-                self.send_pdf(url.path[len("/pdf/"):])
+            params = {k: v[-1] for k, v in parse_qs(url.query, max_num_fields=50).items()}
+            for pattern, handler in ROUTES:
+                match = pattern.fullmatch(url.path)
+                if match:
+                    handler(self, match, params)
+                    break
             else:
-                self.send_error_page(HTTPStatus.NOT_FOUND, "Siden findes ikke")
-        except ValueError as exc:
-            self.send_error_page(HTTPStatus.BAD_REQUEST, f"Ugyldig forespørgsel: {exc}")
+                self.send_error_page(HTTPStatus.NOT_FOUND, "Siden findes ikke.")
+        except (BadRequest, QueryError) as exc:
+            self.send_error_page(HTTPStatus.BAD_REQUEST, str(exc))
+        except ValueError:
+            self.send_error_page(HTTPStatus.BAD_REQUEST, "Ugyldig forespørgsel.")
+        except Unavailable as exc:
+            self.send_error_page(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            self.close_connection = True
+        except Exception:
+            self.close_connection = True
+            self.send_error_page(HTTPStatus.INTERNAL_SERVER_ERROR, "Der opstod en fejl på serveren. Prøv igen senere.")
 
     # -- responses -------------------------------------------------------------------------------
-    def send_body(self, status, content_type: str, body: bytes):
+    def send_body(self, status, content_type: str, body: bytes, headers: dict | None = None):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def send_html(self, body: str, status=HTTPStatus.OK):
         self.send_body(status, "text/html; charset=utf-8", body.encode("utf-8"))
 
-    def send_json(self, data):
-        self.send_body(HTTPStatus.OK, "application/json; charset=utf-8",
+    def send_json(self, data, status=HTTPStatus.OK):
+        self.send_body(status, "application/json; charset=utf-8",
                        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
 
     def send_error_page(self, status, message: str):
-        self.send_html(layout(esc(message), f"<h1>{esc(message)}</h1><p><a href='/'>Til søgningen</a></p>"), status)
+        status = HTTPStatus(status)
+        extra = {"Retry-After": "1"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+        if getattr(self, "api", False):
+            body = json.dumps({"error": message, "status": int(status)}, ensure_ascii=False).encode("utf-8")
+            return self.send_body(status, "application/json; charset=utf-8", body, extra)
+        page = layout(esc(message), f"<h1>{esc(message)}</h1><p><a href='/'>Til søgningen</a></p>")
+        self.send_body(status, "text/html; charset=utf-8", page.encode("utf-8"), extra)
 
     # -- search ----------------------------------------------------------------------------------
     def run_search(self, params: dict, limit: int):
-        page = max(1, int(params.get("page") or 1))
+        page = int_param(params, "page", 1, 1, MAX_PAGE)
         filters = Filters(municipality=params.get("municipality") or None, committee=params.get("committee") or None,
                           date_from=parse_date(params.get("from")), date_to=parse_date(params.get("to")),
                           case_prefix=(params.get("case") or "").strip() or None, outcome=params.get("outcome") or None,
-                          document_type=params.get("type") or None)
+                          document_type=params.get("type") or None,
+                          year=int_param(params, "year", None, 1900, 2200))
         sort = params.get("sort") or "relevance"
-        if sort not in ("relevance", "date", "date_asc"):
-            raise ValueError("sort")
-        cur = self.server.cursor()
+        if sort not in SORTS:
+            raise BadRequest("Ukendt sortering.")
+        cur = self.server.warehouse.cursor()
+        timer = threading.Timer(QUERY_SECONDS, cur.interrupt)
+        timer.start()
         try:
-            result = search(cur, params.get("q", ""), filters, limit=limit, offset=(page - 1) * limit, sort=sort,
-                            vocab=self.server.vocab)
+            result = search(cur, params.get("q", ""), filters, limit=limit, offset=(page - 1) * limit, sort=sort)
+        except QueryError:
+            raise
+        except Exception as exc:
+            if not timer.is_alive():
+                raise Unavailable("Søgningen tog for lang tid. Prøv en mere præcis søgning.") from exc
+            raise
         finally:
+            timer.cancel()
             cur.close()
         return result, page
 
-    def api_search(self, params: dict):
-        limit = min(100, max(1, int(params.get("limit") or PAGE_SIZE)))
-        result, _ = self.run_search(params, limit)
-        return {"total": result.total, "total_is_exact": result.total_is_exact, "corrected_query": result.corrected_query,
-                "hits": [h.to_dict() for h in result.hits]}
-
-    def search_page(self, params: dict) -> str:
-        query = params.get("q", "")
-        searched = any(params.get(k) for k in ("q", "municipality", "committee", "from", "to", "case", "outcome", "type"))
-        body = [self.form(params)]
-        if searched:
-            result, page = self.run_search(params, PAGE_SIZE)
-            if result.corrected_query:
-                fixed = {**params, "q": result.corrected_query}
-                fixed.pop("page", None)
-                body.append(f"<p class='corrected'>Søgte i stedet efter: "
-                            f"<a href='/?{esc(urlencode(fixed))}'>{esc(result.corrected_query)}</a></p>")
-            body.append(f"<p id='total'>{'mindst ' if not result.total_is_exact else ''}{result.total} resultater</p>")
-            for hit in result.hits:
-                date = hit.meeting_date.isoformat() if hit.meeting_date else ""
-                pdf = f"/pdf/{quote(hit.doc_id)}#page={int(hit.first_page or 1)}"
-                body.append(
-                    "<div class='hit'>"
-                    f"<a class='title' href='/item/{quote(hit.item_id)}'>{esc(hit.title)}</a>"
-                    f"<div class='meta'>{esc(hit.municipality)} · {esc(hit.committee)} · {esc(date)} · "
-                    f"punkt {esc(hit.number)} · {esc(OUTCOME_LABELS.get(hit.outcome or '', hit.outcome))}"
-                    + (f" · sag {esc(hit.case_number)}" if hit.case_number else "") + "</div>"
-                    f"<div class='snippet'>{hit.snippet_html}</div>"
-                    f"<div class='meta'><a class='pdf' href='{esc(pdf)}'>{esc(hit.source_file)}, side {esc(hit.first_page)}</a></div>"
-                    "</div>")
-            pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
-            if pages > 1:
-                links = []
-                for label, target in (("« forrige", page - 1), ("næste »", page + 1)):
-                    if 1 <= target <= pages:
-                        links.append(f"<a href='/?{esc(urlencode({**params, 'page': target}))}'>{label}</a>")
-                body.append(f"<nav class='pages'>Side {page} af {pages} {' '.join(links)}</nav>")
-        title = f"{query} – søgning" if query else "Søg i referater"
-        return layout(esc(title), "\n".join(body))
-
     def form(self, p: dict) -> str:
+        lists = self.server.warehouse.lists()
+
         def select(name, options, labels=None):
             current = p.get(name, "")
             opts = ["<option value=''>alle</option>"] + [
@@ -177,82 +275,213 @@ class Handler(BaseHTTPRequestHandler):
         return ("<h1><a href='/' style='text-decoration:none;color:inherit'>Søg i referater</a></h1>"
                 "<form class='search' method='get' action='/'>"
                 f"<label>Søgning<input type='search' name='q' value='{esc(p.get('q', ''))}' autofocus></label>"
-                f"<label>Kommune{select('municipality', self.server.municipalities)}</label>"
-                f"<label>Udvalg{select('committee', self.server.committees)}</label>"
+                f"<label>Kommune{select('municipality', lists['municipalities'])}</label>"
+                f"<label>Udvalg{select('committee', lists['committees'])}</label>"
                 f"<label>Fra<input type='date' name='from' value='{esc(p.get('from', ''))}'></label>"
                 f"<label>Til<input type='date' name='to' value='{esc(p.get('to', ''))}'></label>"
                 f"<label>Sagsnr.<input name='case' size='10' value='{esc(p.get('case', ''))}'></label>"
                 f"<label>Beslutning{select('outcome', list(OUTCOME_LABELS), OUTCOME_LABELS)}</label>"
                 f"<label>Type{select('type', ['referat', 'dagsorden'])}</label>"
-                f"<label>Sortering{select('sort', ['relevance', 'date', 'date_asc'], {'relevance': 'relevans', 'date': 'nyeste', 'date_asc': 'ældste'})}</label>"
-                "<button type='submit'>Søg</button></form>")
+                f"<label>Sortering{select('sort', list(SORTS), SORT_LABELS)}</label>"
+                + (f"<input type='hidden' name='year' value='{esc(p['year'])}'>" if p.get("year") else "")
+                + "<button type='submit'>Søg</button></form>")
 
-    # -- item ------------------------------------------------------------------------------------
-    def item_page(self, item_id: str):
-        cur = self.server.cursor()
-        try:
-            item = item_detail(cur, item_id)
-        finally:
-            cur.close()
-        if item is None:
-            return self.send_error_page(HTTPStatus.NOT_FOUND, "Punktet findes ikke")
-        pdf = f"/pdf/{quote(item['doc_id'])}#page={int(item['first_page'] or 1)}"
-        parts = [f"<p><a href='/'>« ny søgning</a></p>",
-                 f"<h1>{esc(item['number'])}. {esc(item['title'])}</h1>",
-                 f"<p class='meta'>{esc(item['municipality'])} · {esc(item['committee'])} · {esc(item['meeting_date'])} · "
-                 f"{esc(item['document_type'])}" + (f" · sag {esc(item['case_number'])}" if item["case_number"] else "")
-                 + (" · lukket punkt" if item["closed"] else "") + "</p>",
-                 f"<p><a id='pdf-link' href='{esc(pdf)}'>Åbn {esc(item['source_file'])} på side {esc(item['first_page'])}</a></p>"]
-        for section in item["sections"]:
-            parts.append(f"<div class='section'><h3>{esc(section['heading'] or section['kind'])}</h3>"
-                         f"<p>{esc(section['text'])}</p></div>")
-        decision = item["decision"]
-        if decision:
-            parts.append("<h2>Beslutning</h2>"
-                         f"<p>Udfald: <strong>{esc(OUTCOME_LABELS.get(decision['outcome'], decision['outcome']))}</strong>"
-                         + (" (afviger fra indstillingen)" if decision["deviates"] else "") + "</p>")
-            if decision["text"]:
-                parts.append(f"<p style='white-space:pre-wrap'>{esc(decision['text'])}</p>")
-            for label, key in (("For", "votes_for"), ("Imod", "votes_against"), ("Undlod", "votes_abstain")):
-                if decision[key]:
-                    parts.append(f"<p>{label}: {esc(', '.join(decision[key]))}</p>")
-        if item["attendance"]:
-            present = [n for n, s in item["attendance"] if s == "present"]
-            absent = [n for n, s in item["attendance"] if s != "present"]
-            parts.append("<h2>Fremmøde</h2>"
-                         f"<p>Til stede: {esc(', '.join(present)) or '–'}</p><p>Fraværende: {esc(', '.join(absent)) or '–'}</p>")
-        if item["attachments"]:
-            parts.append("<h2>Bilag</h2><ul>" + "".join(f"<li>{esc(a)}</li>" for a in item["attachments"]) + "</ul>")
-        self.send_html(layout(esc(item["title"]), "\n".join(parts)))
 
-    # -- pdf -------------------------------------------------------------------------------------
-    def send_pdf(self, doc_id: str):
-        cur = self.server.cursor()
-        try:
-            row = cur.execute("SELECT source_path, source_file FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
-        finally:
-            cur.close()
-        if row is None:
-            return self.send_error_page(HTTPStatus.NOT_FOUND, "Dokumentet findes ikke")
-        candidates = [Path(row[0])] + [d / row[1] for d in self.server.pdf_dirs]
-        for path in candidates:
-            if path.is_file():
-                data = path.read_bytes()
-                self.send_response(HTTPStatus.OK)
-                self.send_header("Content-Type", "application/pdf")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(row[1])}")
-                self.end_headers()
-                self.wfile.write(data)
-                return
-        self.send_error_page(HTTPStatus.NOT_FOUND, "PDF-filen findes ikke længere på disken (brug --pdf-dir)")
+def int_param(params: dict, name: str, default, low: int, high: int):
+    """An integer query parameter within [low, high], else BadRequest (never an overflow or a traceback)."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 9 or not low <= int(raw) <= high:
+        raise BadRequest(f"Parameteren {name} skal være et helt tal mellem {low} og {high}.")
+    return int(raw)
 
 
 def parse_date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest("Datoen skal skrives ÅÅÅÅ-MM-DD.") from None
 
 
-def layout(title_html: str, body_html: str) -> str:
-    return ("<!doctype html><html lang='da'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>{title_html}</title>"
-            f"<style>{CSS}</style></head><body>{body_html}</body></html>")
+def pdf_href(doc_id: str, page) -> str:
+    return f"/pdf/{quote(doc_id)}#page={int(page or 1)}"
+
+
+# -- pages -----------------------------------------------------------------------------------------
+def api_search(req: Handler, match, params: dict) -> None:
+    limit = int_param(params, "limit", PAGE_SIZE, 1, 100)
+    result, page = req.run_search(params, limit)
+    req.send_json({"total": result.total, "page": page, "corrected_query": result.corrected_query,
+                   "suggestion": result.suggestion, "also_searched": result.also_searched,
+                   "facets": {name: [{"value": v, "count": n} for v, n in counts]
+                              for name, counts in result.facets.items()},
+                   "hits": [h.to_dict() for h in result.hits]})
+
+
+def search_page(req: Handler, match, params: dict) -> None:
+    query = params.get("q", "")
+    searched = any(params.get(k) for k in ("q",) + FILTER_PARAMS)
+    body = [req.form(params)]
+    if searched:
+        result, page = req.run_search(params, PAGE_SIZE)
+        clean = {k: v for k, v in params.items() if k != "page"}
+        if result.corrected_query:
+            body.append(f"<p class='corrected'>Søgte i stedet efter: "
+                        f"<a href='/?{esc(urlencode({**clean, 'q': result.corrected_query}))}'>{esc(result.corrected_query)}</a></p>")
+        if result.also_searched:
+            body.append(f"<p class='also'>Søgte også efter: {esc(', '.join(result.also_searched))}</p>")
+        if result.suggestion:
+            body.append(f"<p class='suggestion'>Mente du: "
+                        f"<a href='/?{esc(urlencode({**clean, 'q': result.suggestion}))}'>{esc(result.suggestion)}</a>?</p>")
+        body.append(f"<p id='total'>{result.total} {'punkt' if result.total == 1 else 'punkter'}</p>")
+        facets = []
+        for name in FACETS:
+            counts = result.facets.get(name) or []
+            if not counts:
+                continue
+            param = {"committee": "committee", "year": "year", "outcome": "outcome"}[name]
+            items = []
+            for value, n in counts[:15]:
+                label = OUTCOME_LABELS.get(value, value) if name == "outcome" else value
+                target = urlencode({**clean, param: "" if value is None else value})
+                items.append(f"<li><a href='/?{esc(target)}'>{esc(label if label is not None else 'ukendt')}</a> "
+                             f"<span class='count'>{n}</span></li>")
+            facets.append(f"<div class='facet' id='facet-{name}'><strong>{FACET_LABELS[name]}</strong><ul>{''.join(items)}</ul></div>")
+        feed = "/feed/soeg?" + urlencode({k: v for k, v in clean.items() if k != "sort"})
+        body.append(f"<p class='feed'><a href='{esc(feed)}'>Følg søgningen (Atom-feed)</a></p>")
+        cur = req.server.warehouse.cursor()
+        try:
+            case_counts = site.queries.case_counts(cur, sorted({h.case_number for h in result.hits if h.case_number}))
+        finally:
+            cur.close()
+        hits = []
+        for hit, same_case in site.group_by_case(result.hits):
+            date = hit.meeting_date.isoformat() if hit.meeting_date else ""
+            case = ""
+            if hit.case_number:
+                case = (f" · sag <a class='case' href='{esc(site.case_url(hit.case_number))}'>{esc(hit.case_number)}</a>"
+                        f" ({case_counts.get(hit.case_number, 1)} behandlinger)")
+            hits.append(
+                "<div class='hit'>"
+                f"<a class='title' href='/item/{quote(hit.item_id)}'>{esc(hit.title)}</a>"
+                f"<div class='meta'>{esc(hit.municipality)} · {esc(hit.committee)} · {esc(date)} · "
+                f"punkt {esc(hit.number)} · {esc(OUTCOME_LABELS.get(hit.outcome or '', hit.outcome))}" + case + "</div>"
+                f"<div class='snippet'>{hit.snippet_html}</div>"
+                f"<div class='meta'><a class='pdf' href='{esc(pdf_href(hit.doc_id, hit.cited_page))}'>"
+                f"{esc(hit.source_file)}, side <span class='page'>{esc(hit.cited_page)}</span></a></div>"
+                + "".join(f"<div class='meta same-case'>Samme sag: <a href='/item/{quote(o.item_id)}'>{esc(o.committee)}, "
+                          f"{esc(o.meeting_date)}, punkt {esc(o.number)}</a></div>" for o in same_case)
+                + "</div>")
+        pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
+        if pages > 1:
+            links = []
+            for label, target in (("« forrige", page - 1), ("næste »", page + 1)):
+                if 1 <= target <= min(pages, MAX_PAGE):
+                    links.append(f"<a href='/?{esc(urlencode({**params, 'page': target}))}'>{label}</a>")
+            hits.append(f"<nav class='pages'>Side {page} af {pages} {' '.join(links)}</nav>")
+        body.append(f"<div class='layout'><aside class='facets'>{''.join(facets)}</aside>"
+                    f"<div class='results'>{''.join(hits)}</div></div>")
+    else:
+        cur = req.server.warehouse.cursor()
+        try:
+            body.append(site.latest_html(cur))
+        finally:
+            cur.close()
+    title = f"{query} – søgning" if query else "Søg i referater"
+    req.send_html(layout(esc(title), "\n".join(body)))
+
+
+def item_page(req: Handler, match, params: dict) -> None:
+    cur = req.server.warehouse.cursor()
+    try:
+        item = item_detail(cur, match.group("item_id"))
+    finally:
+        cur.close()
+    if item is None:
+        return req.send_error_page(HTTPStatus.NOT_FOUND, "Punktet findes ikke.")
+    parts = ["<p><a href='/'>« ny søgning</a></p>",
+             f"<h1>{esc(item['number'])}. {esc(item['title'])}</h1>",
+             f"<p class='meta'>{esc(item['municipality'])} · {esc(item['committee'])} · {esc(item['meeting_date'])} · "
+             f"{esc(item['document_type'])}" + (f" · sag {esc(item['case_number'])}" if item["case_number"] else "")
+             + (" · lukket punkt" if item["closed"] else "") + "</p>",
+             site.item_links_html(item),
+             f"<p><a id='pdf-link' href='{esc(pdf_href(item['doc_id'], item['first_page']))}'>"
+             f"Åbn {esc(item['source_file'])} på side {esc(item['first_page'])}</a></p>"]
+    for section in item["sections"]:
+        parts.append(f"<div class='section'><h3>{esc(section['heading'] or section['kind'])}</h3>"
+                     f"<p>{esc(section['text'])}</p></div>")
+    decision = item["decision"]
+    if decision:
+        parts.append("<h2>Beslutning</h2>"
+                     f"<p>Udfald: <strong>{esc(OUTCOME_LABELS.get(decision['outcome'], decision['outcome']))}</strong>"
+                     + (" (afviger fra indstillingen)" if decision["deviates"] else "") + "</p>")
+        if decision["text"]:
+            parts.append(f"<p style='white-space:pre-wrap'>{esc(decision['text'])}</p>")
+        for label, key in (("For", "votes_for"), ("Imod", "votes_against"), ("Undlod", "votes_abstain")):
+            if decision[key]:
+                parts.append(f"<p>{label}: {esc(', '.join(decision[key]))}</p>")
+    if item["attendance"]:
+        present = [n for n, s in item["attendance"] if s == "present"]
+        absent = [n for n, s in item["attendance"] if s != "present"]
+        parts.append("<h2>Fremmøde</h2>"
+                     f"<p>Til stede: {esc(', '.join(present)) or '–'}</p><p>Fraværende: {esc(', '.join(absent)) or '–'}</p>")
+    if item["attachments"]:
+        parts.append("<h2>Bilag</h2><ul>" + "".join(f"<li>{esc(a)}</li>" for a in item["attachments"]) + "</ul>")
+    req.send_html(layout(esc(item["title"]), "\n".join(parts)))
+
+
+def send_pdf(req: Handler, match, params: dict) -> None:
+    cur = req.server.warehouse.cursor()
+    try:
+        row = cur.execute("SELECT source_path, source_file FROM documents WHERE doc_id = ?",
+                          [match.group("doc_id")]).fetchone()
+    finally:
+        cur.close()
+    if row is None:
+        return req.send_error_page(HTTPStatus.NOT_FOUND, "Dokumentet findes ikke.")
+    candidates = [Path(row[0])] + [d / Path(row[1]).name for d in req.server.pdf_dirs]
+    for path in candidates:
+        if path.is_file():
+            req.send_body(HTTPStatus.OK, "application/pdf", path.read_bytes(),
+                          {"Content-Disposition": f"inline; filename*=UTF-8''{quote(row[1])}"})
+            return
+    req.send_error_page(HTTPStatus.NOT_FOUND, "PDF-filen findes ikke længere på disken (brug --pdf-dir).")
+
+
+def site_page(req: Handler, match, params: dict) -> None:
+    """Case, committee, member and meeting pages, the latest news, and their Atom feeds (pipeline/web/site.py)."""
+    host, port = req.server.server_address[:2]
+    cur = req.server.warehouse.cursor()
+    try:
+        page = site.render(cur, match.group(0), {**params, "_base": f"http://{host}:{port}"})
+    finally:
+        cur.close()
+    if page is None:
+        return req.send_error_page(HTTPStatus.NOT_FOUND, "Siden findes ikke.")
+    content_type, body = page
+    req.send_body(HTTPStatus.OK, content_type, body.encode("utf-8"))
+
+
+def search_feed(req: Handler, match, params: dict) -> None:
+    """Atom feed of a search (query plus filters), newest first."""
+    result, _ = req.run_search({**params, "sort": "date", "page": "1"}, FEED_SIZE)
+    query = {k: v for k, v in params.items() if k not in ("page", "sort")}
+    host, port = req.server.server_address[:2]
+    cur = req.server.warehouse.cursor()
+    try:
+        feed = site.search_feed(cur, [h.item_id for h in result.hits], params.get("q", ""), "/?" + urlencode(query),
+                                f"http://{host}:{port}")
+    finally:
+        cur.close()
+    req.send_body(HTTPStatus.OK, "application/atom+xml; charset=utf-8", feed.encode("utf-8"))
+
+
+add_route(r"/", search_page)
+add_route(r"/api/search", api_search)
+add_route(r"/item/(?P<item_id>[^/]{1,200})", item_page)
+add_route(r"/pdf/(?P<doc_id>[0-9a-fA-F]{1,128})", send_pdf)
+add_route(r"/feed/soeg", search_feed)
+add_route(r"(?:/feed)?/(?:seneste|udvalg|sag|medlem|moede)(?:/.{0,600})?", site_page)

@@ -13,7 +13,7 @@ from core_support import (FIXTURES, TABLES, WAREHOUSE_STEMS, absent_names, align
 from pipeline.cli import cli
 from pipeline.ingest.service import ingest_paths
 from pipeline.warehouse.db import connect
-from pipeline.warehouse.integrity import orphan_counts
+from pipeline.warehouse.integrity import orphan_counts, version_problems
 
 
 def copy_db(warehouse, tmp_path):
@@ -90,7 +90,29 @@ def test_changed_file_at_same_path_replaces_old_rows(tmp_path):
     assert con.execute("SELECT count(*) FROM agenda_items").fetchone()[0] == len(load_gold("east-0006")["items"])
     assert con.execute("SELECT count(*) FROM meeting_members WHERE name = 'Mehmet Zeki Dogru'").fetchone()[0] == 0
     assert all(v == 0 for v in orphan_counts(con).values()), orphan_counts(con)
+    # nothing replaced without a row saying so: the old file is a superseded version, and an event names it
+    assert con.execute("SELECT status, superseded_by FROM document_versions WHERE doc_id = ?", [old_id]).fetchone() \
+        == ("superseded", new_id)
+    assert con.execute("SELECT kind, doc_id, replaced_doc_id FROM meeting_events").fetchall() == [
+        ("replaced_at_path", new_id, old_id), ("meeting_removed", new_id, None)]
+    assert not any(version_problems(con).values())
     con.close()
+
+
+def test_every_document_is_the_current_version_of_its_meeting(warehouse):
+    con = duckdb.connect(str(warehouse["db"]), read_only=True)
+    try:
+        rows = con.execute("""SELECT d.source_file, d.doc_class, d.channel, v.status, m.document_type
+                              FROM documents d JOIN document_versions v USING (doc_id)
+                              JOIN meetings m ON m.meeting_id = v.meeting_id AND m.doc_id = d.doc_id""").fetchall()
+        assert len(rows) == len(WAREHOUSE_STEMS)
+        for source_file, doc_class, channel, status, document_type in rows:
+            assert (doc_class, channel, status) == (load_gold(source_file[:-4])["document_type"], "pdf", "current")
+            assert document_type == doc_class
+        assert not any(version_problems(con).values())
+        assert con.execute("SELECT count(*) FROM meeting_events").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +193,22 @@ def test_export_tables(warehouse, tmp_path, fmt):
         assert n == warehouse["counts"][table], table
 
 
-def test_cli_check_and_stats(warehouse):
+def test_cli_check_and_stats(warehouse, tmp_path):
+    from pipeline.search.index import rebuild_index
+
     runner = CliRunner()
-    result = runner.invoke(cli, ["check", "--db", str(warehouse["db"])])
-    assert result.exit_code == 0 and "ok" in result.output
+    indexed, broken = copy_db(warehouse, tmp_path), tmp_path / "broken.duckdb"
+    con = connect(indexed)
+    rebuild_index(con)
+    con.close()
+    shutil.copy(indexed, broken)
+    con = connect(broken)
+    con.execute("DELETE FROM search_items WHERE sid = (SELECT min(sid) FROM search_items)")  # an item not searchable
+    con.close()
+    result = runner.invoke(cli, ["check", "--db", str(indexed)])
+    assert result.exit_code == 0 and "ok" in result.output, result.output
+    result = runner.invoke(cli, ["check", "--db", str(broken)])
+    assert result.exit_code == 1, result.output
     result = runner.invoke(cli, ["stats", "--db", str(warehouse["db"])])
     assert result.exit_code == 0
     assert f"agenda_items     {warehouse['counts']['agenda_items']:>8}" in result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import CAP_MB, TIMEOUT_SECONDS, build_minutes_site, run_minutes, write_config
 
-from pipeline.ingest.fetch import PoliteClient, fetch_http_source, local_name, mark_ingested, pending_files
+from pipeline.ingest.fetch import PoliteClient, fetch_http_source, mark_ingested, pending_files, stored_name
 from pipeline.ingest.nightly import EXIT_LOCKED, NightlyLock, lock_path_for
 from pipeline.ingest.sources import ConfigError, load_config, parse_config
 from pipeline.warehouse.db import connect
@@ -92,7 +92,7 @@ def test_failures_are_classified_and_retried_only_when_useful(world):
     assert not [n for n in names if n.endswith(".part")]
     assert len(names) == 4 == result.downloaded
     for name in ("huge", "fake", "slow", "missing"):
-        assert not (source.raw_dir / local_name(f"{site.base}/files/{name}.pdf")).exists()
+        assert not [n for n in names if n.startswith(f"{name}-")]
 
 
 def test_same_pdf_under_two_urls_is_stored_once(world):
@@ -124,16 +124,21 @@ def test_rerun_sends_conditional_requests_and_downloads_nothing(world):
     assert {p.name: p.stat().st_mtime_ns for p in source.raw_dir.iterdir()} == before
 
 
-def test_changed_pdf_replaces_the_file_at_the_same_path(world):
+def test_changed_pdf_is_stored_under_its_own_content_name(world):
+    """A changed PDF at the same URL gets a new file named by its content; the old file keeps its bytes."""
     site, source, con, expected = world
     fetch(con, source)
     url = f"{site.base}/files/east-0006.pdf"
-    path = source.raw_dir / local_name(url)
+    old_path = source.raw_dir / stored_name(url, hashlib.sha256(expected["pdfs"]["east-0006"]).hexdigest())
+    assert old_path.read_bytes() == expected["pdfs"]["east-0006"]
     changed = expected["pdfs"]["east-0006"] + b"\n%revised\n"
     site.routes["/files/east-0006.pdf"] = site.static(changed)
     result = fetch(con, source)
+    path = source.raw_dir / stored_name(url, hashlib.sha256(changed).hexdigest())
     assert result.downloaded == 1 and result.changed_paths == [path]
     assert path.read_bytes() == changed
+    assert old_path.read_bytes() == expected["pdfs"]["east-0006"]  # never overwritten
+    assert con.execute("SELECT local_path FROM fetch_state WHERE url = ?", [url]).fetchone()[0] == str(path)
     assert con.execute("SELECT sha256 FROM fetch_state WHERE url = ?", [url]).fetchone()[0] == \
         hashlib.sha256(changed).hexdigest()
 
@@ -170,7 +175,7 @@ def test_lock_is_exclusive_across_processes_and_names_its_holder(site, tmp_path)
         started = time.monotonic()
         busy = run_minutes("nightly", "--config", str(config), "--db", str(db), cwd=tmp_path)
         assert busy.returncode == EXIT_LOCKED == 75
-        assert f"pid={os.getpid()}" in busy.stderr and "another run is in progress" in busy.stderr
+        assert f"pid={os.getpid()}" in busy.stderr and "another nightly run is in progress" in busy.stderr
         assert time.monotonic() - started < 10
         assert not db.exists()  # refused before touching the warehouse
     finally:
@@ -196,4 +201,5 @@ def test_a_superseded_file_is_not_taken_again_every_night(world):
     assert pending_files(con, source.name) == []
     site.routes["/files/east-0006.pdf"] = site.static(b"%PDF-1.4\n% new bytes\n%%EOF\n")
     fetch(con, source)  # changed bytes at the same URL: pending again
-    assert [p.name for p in pending_files(con, source.name)] == [local_name(f"{site.base}/files/east-0006.pdf")]
+    assert [p.name for p in pending_files(con, source.name)] == \
+        [stored_name(f"{site.base}/files/east-0006.pdf", hashlib.sha256(b"%PDF-1.4\n% new bytes\n%%EOF\n").hexdigest())]

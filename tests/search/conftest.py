@@ -42,6 +42,10 @@ def write_hostile_pdf(path: Path) -> None:
             pdf.savefig(fig)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test that takes tens of seconds (still run in CI)")
+
+
 @pytest.fixture(scope="session")
 def search_db(tmp_path_factory) -> Path:
     """Warehouse path (ingested + indexed). Read-only use only."""
@@ -71,3 +75,27 @@ def queries():
     from pipeline.search.evaluate import load_queries
 
     return load_queries(QUERIES)
+
+
+GREVE = FIXTURES / "greve"
+JOURNALIST_QUERIES = Path(__file__).resolve().parent / "journalist_queries.json"
+
+
+@pytest.fixture(scope="session")
+def greve_db(tmp_path_factory) -> Path:
+    """Warehouse of three real Greve 2022 minutes (ingested + indexed). Read-only use only."""
+    from pipeline.cli import cli
+
+    db = tmp_path_factory.mktemp("greve_wh") / "greve.duckdb"
+    result = CliRunner().invoke(cli, ["ingest", str(GREVE), "--db", str(db), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="session")
+def greve_con(greve_db):
+    from pipeline.warehouse.db import connect
+
+    con = connect(greve_db, read_only=True)
+    yield con
+    con.close()

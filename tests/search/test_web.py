@@ -109,3 +109,61 @@ def test_http_errors_and_api(base_url):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(base_url + "/?q=x&from=notadate")
     assert err.value.code == 400
+
+
+@pytest.fixture(scope="module")
+def greve_url(greve_db):
+    from pipeline.web.server import make_server
+
+    server = make_server(greve_db, host="127.0.0.1", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_case_number_typed_into_the_box(page, greve_url):
+    page.goto(greve_url + "/")
+    page.fill("input[name=q]", "22-013125")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector(".hit")
+    cases = page.locator(".hit .case").all_inner_texts()
+    assert cases and set(cases) == {"22-013125"}
+    assert page.locator("#total").inner_text().startswith(f"{len(cases)} ")
+
+
+def test_snippet_links_to_its_page_and_facets_filter(page, greve_url):
+    import json
+
+    page.goto(greve_url + "/?q=" + quote("Mosede Fort"))
+    first = page.locator(".hit").first
+    href = first.locator("a.pdf").get_attribute("href")
+    cited = int(first.locator("a.pdf .page").inner_text())
+    assert href.endswith(f"#page={cited}")
+    with urllib.request.urlopen(greve_url + "/api/search?q=" + quote("Mosede Fort") + "&limit=1") as r:
+        assert json.load(r)["hits"][0]["snippet_page"] == cited
+    assert first.locator(".snippet mark").count() >= 1
+    response = page.request.get(greve_url + href.split("#")[0])
+    assert response.status == 200 and response.body()[:5] == b"%PDF-"
+    # facets: counts for the current query; a click filters to exactly that many
+    page.goto(greve_url + "/?q=lokalplan")
+    total = int(page.locator("#total").inner_text().split()[0])
+    facet = page.locator("#facet-committee li").first
+    count = int(facet.locator(".count").inner_text())
+    counts = [int(c) for c in page.locator("#facet-committee .count").all_inner_texts()]
+    assert sum(counts) == total
+    facet.locator("a").click()
+    page.wait_for_selector("#total")
+    assert int(page.locator("#total").inner_text().split()[0]) == count
+
+
+def test_errors_in_the_browser(page, greve_url):
+    response = page.goto(greve_url + "/api/search?q=budget&page=99999999999999999999999")
+    assert response.status == 400 and response.headers["content-type"].startswith("application/json")
+    assert response.json()["status"] == 400
+    response = page.goto(greve_url + "/?q=budget&page=99999999999999999999999")
+    assert response.status == 400 and "helt tal" in page.locator("h1").inner_text()
+    page.goto(greve_url + "/?q=skolereform")
+    assert page.locator("#total").inner_text().startswith("0 ")
+    page.goto(greve_url + "/?q=klimatlpasnig")
+    assert "klimatilpasning" in page.locator(".suggestion").inner_text()

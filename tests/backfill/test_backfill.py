@@ -1,0 +1,176 @@
+"""The Ray backfill on a local Ray runtime with 2 CPUs: the same warehouse as `minutes ingest`, through a worker
+killed mid-run, a driver killed mid-run and re-run, URLs fetched by the workers, and a broken file."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+psutil = pytest.importorskip("psutil")
+
+from click.testing import CliRunner  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "core"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pdf_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("backfill_pdfs")
+    for pdf in sorted(FIXTURES.glob("*.pdf")):
+        shutil.copy(pdf, folder / pdf.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ingest_snapshot(pdf_folder, tmp_path_factory) -> dict:
+    """What `minutes ingest --workers 2` makes of the same files: the reference."""
+    from pipeline.cli import cli
+
+    db = tmp_path_factory.mktemp("ingest_wh") / "minutes.duckdb"
+    result = CliRunner().invoke(cli, ["ingest", str(pdf_folder), "--db", str(db), "--workers", "2", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return snapshot(db)
+
+
+@pytest.fixture(scope="module")
+def ray_runtime():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every warehouse table's rows, sorted, without timestamps (TIMESTAMP columns, `*_at` epoch columns).
+
+    The search index's own tables are compared by size only: their internal row numbers follow load order,
+    which differs between any two parallel runs (two `minutes ingest --workers 2` runs as well). The run log
+    (`ingest_batches`, and the batch a row was written in) counts runs, not what the warehouse holds."""
+    from pipeline.warehouse.db import connect
+
+    con = connect(db, read_only=True)
+    tables = {}
+    for (table,) in con.execute("""SELECT table_name FROM information_schema.tables
+                                   WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1""").fetchall():
+        columns = [c for c, kind in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall() if not (kind.startswith("TIMESTAMP") or c.endswith("_at") or c == "batch_id")]
+        if table == "ingest_batches":
+            continue
+        if table.startswith(("search_", "fts_")):
+            tables[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+            continue
+        rows = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+        tables[table] = sorted(rows, key=repr)
+    con.close()
+    return tables
+
+
+def run_backfill(sources: list[str], db: Path, *options: str) -> dict[str, int]:
+    """`minutes backfill` in this process (it uses the module's Ray runtime); the summary's counts."""
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, ["backfill", *sources, "--db", str(db), *options])
+    summary = next(line for line in result.output.splitlines() if line.startswith("files:"))
+    words = summary.replace("(already known)", "").replace(":", "").split()
+    counts = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2) if words[i + 1].isdigit()}
+    return counts
+
+
+def test_backfill_equals_ingest(ray_runtime, pdf_folder, ingest_snapshot, tmp_path):
+    db = tmp_path / "minutes.duckdb"
+    report = run_backfill([str(pdf_folder)], db)
+    assert report["ingested"] == len(list(pdf_folder.glob("*.pdf"))) and report["failed"] == 0
+    assert snapshot(db) == ingest_snapshot
+    again = run_backfill([str(pdf_folder)], db)  # a re-run loads nothing twice
+    assert again["ingested"] == 0 and again["skipped"] == report["ingested"]
+    assert snapshot(db) == ingest_snapshot
+
+
+def kill_one_busy_worker(stop: threading.Event, killed: list[int]) -> None:
+    """SIGKILL the first Ray worker seen running a backfill task (its process title is ray::run_task)."""
+    while not stop.is_set() and not killed:
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if any("ray::run_task" in part for part in (proc.info["cmdline"] or [])):
+                try:
+                    proc.kill()
+                    killed.append(proc.info["pid"])
+                except psutil.Error:
+                    continue
+                return
+        time.sleep(0.05)
+
+
+def test_a_killed_worker_does_not_stop_the_backfill(ray_runtime, pdf_folder, ingest_snapshot, tmp_path):
+    stop, killed = threading.Event(), []
+    killer = threading.Thread(target=kill_one_busy_worker, args=(stop, killed), daemon=True)
+    killer.start()
+    report = run_backfill([str(pdf_folder)], tmp_path / "minutes.duckdb")
+    stop.set()
+    killer.join()
+    assert killed, "no worker was seen running a task"
+    assert report["failed"] == 0 and report["ingested"] == len(list(pdf_folder.glob("*.pdf")))
+    assert snapshot(tmp_path / "minutes.duckdb") == ingest_snapshot
+
+
+def test_a_killed_driver_is_completed_by_a_rerun(ray_runtime, pdf_folder, ingest_snapshot, tmp_path):
+    db = tmp_path / "minutes.duckdb"
+    driver = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "backfill", str(pdf_folder), "--db", str(db),
+                               "--num-cpus", "1", "--max-in-flight", "1"],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        for line in driver.stderr:  # kill it once the first document is loaded, mid-backfill
+            if " loaded," in line and not line.split("(")[1].startswith("0 loaded"):
+                break
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait(timeout=30)
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+    time.sleep(1)  # the killed driver's local Ray processes notice and exit
+    report = run_backfill([str(pdf_folder)], db)
+    assert report["failed"] == 0 and 1 <= report["skipped"] < len(list(pdf_folder.glob("*.pdf")))
+    assert snapshot(db) == ingest_snapshot
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_urls_are_fetched_by_workers_and_stored_by_content(ray_runtime, pdf_folder, tmp_path):
+    from pipeline.warehouse.db import connect
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(pdf_folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot really a pdf")
+    manifest = tmp_path / "manifest.txt"
+    name = sorted(pdf_folder.glob("*.pdf"))[0].name
+    url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
+    manifest.write_text(f"# national backfill\n{url}\n{url}\n{broken}\nhttp://127.0.0.1:{server.server_address[1]}/missing.pdf\n")
+    try:
+        store = tmp_path / "store"
+        report = run_backfill([], tmp_path / "minutes.duckdb", "--manifest", str(manifest), "--store-dir", str(store))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report["ingested"] == 1 and report["failed"] == 2
+    con = connect(tmp_path / "minutes.duckdb", read_only=True)
+    doc_id, source_path = con.execute("SELECT doc_id, source_path FROM documents").fetchone()
+    assert source_path == url
+    assert (store / f"{doc_id}.pdf").read_bytes() == (pdf_folder / name).read_bytes()
+    reasons = dict(con.execute("SELECT source_path, reason FROM ingest_errors").fetchall())
+    con.close()
+    assert reasons[str(broken)] in ("truncated", "unreadable", "not_pdf")
+    assert reasons[url.replace(name, "missing.pdf")].startswith("fetch_")
