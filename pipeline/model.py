@@ -34,6 +34,8 @@ class Page:
     lines: list[Line] = field(default_factory=list)
     has_text_layer: bool = True
     removed_lines: list[Line] = field(default_factory=list)  # running headers/footers
+    ocr: bool = False  # the lines were read by OCR (the page has no text layer)
+    ocr_confidence: float | None = None  # OCR's mean word confidence, 0-100
 
 
 @dataclass
@@ -50,6 +52,10 @@ class ExtractedDocument:
     @property
     def pages_without_text(self) -> list[int]:
         return [p.number for p in self.pages if not p.has_text_layer]
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.ocr]
 
 
 # --------------------------------------------------------------------------- parse

@@ -2,6 +2,7 @@
 # Create .venv with Python 3.11 and install the project (plus extras given as $1, e.g. "test").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-ocr.sh   # Tesseract + Danish and OSD models (Debian packages) for scanned pages
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 if [ ! -x .venv/bin/python ]; then

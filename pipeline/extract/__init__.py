@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pipeline.extract.base import ExtractionError, Extractor
 from pipeline.extract.layout import clean, join_lines
+from pipeline.extract.ocr import ocr_pages_without_text
 from pipeline.extract.pdfium_engine import PdfiumExtractor
 from pipeline.extract.pdfplumber_engine import PdfplumberExtractor
 from pipeline.extract.validate import check_pdf_bytes
@@ -23,9 +24,10 @@ def extract_document(path: Path, sha256: str, engine: str = DEFAULT_ENGINE) -> E
     doc = ENGINES[engine]().extract(path, sha256)
     if not doc.pages:
         raise ExtractionError("no_pages", "the PDF has no pages")
+    doc = ocr_pages_without_text(path, doc)  # scanned pages: Tesseract, page by page
     if not any(page.lines for page in doc.pages):
         raise ExtractionError("no_text_layer",
-                              f"none of the {len(doc.pages)} pages has a text layer (scanned? OCR is not done yet)")
+                              f"none of the {len(doc.pages)} pages has a text layer (scanned, and OCR found no text or Tesseract is not installed)")
     return clean(doc)
 
 

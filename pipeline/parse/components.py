@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.extract.ocr import ocr_warnings
 from pipeline.model import Absence, Decision, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
 from pipeline.parse.dates import ISO_DATE, NUM_DATE, WORD_DATE
@@ -314,8 +315,9 @@ def _collect_warnings(meeting: Meeting, doc: Doc) -> None:
                 and not lexicon.needs_no_decision(item.title):
             warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number, item.first_page))
     for page in pages:
-        if not page.has_text_layer:
+        if not page.has_text_layer and not page.ocr:
             warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
+    meeting.warnings.extend(ocr_warnings(pages))
     covered = set(doc._.appendix_pages)
     if meeting.items or front_end:
         first_item_page = lines[front_end].page if front_end < len(lines) else None

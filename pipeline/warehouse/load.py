@@ -91,9 +91,10 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
     warnings = [w for w in meeting.warnings if facts.doc_class.is_minutes or w.code in FILE_WARNINGS]
     status = "parsed_with_warnings" if warnings else "parsed"
     con.execute("INSERT INTO documents (doc_id, source_file, source_path, size_bytes, pages, pages_without_text, "
-                "engine, status, ingested_at, doc_class, channel, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "engine, status, ingested_at, doc_class, channel, title, ocr_pages, ocr_page_confidence, ocr_mean_confidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc_id, doc.source_file, source_path, size_bytes, len(doc.pages), doc.pages_without_text,
-                 doc.engine, status, now, facts.doc_class.value, parsed.source_kind, facts.title])
+                 doc.engine, status, now, facts.doc_class.value, parsed.source_kind, facts.title, *_ocr_columns(doc)])
     insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]
                                         for k, w in enumerate(warnings)])
     mid = None
@@ -275,6 +276,16 @@ def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, st
         spelling_to_id[name] = mid
         result[name] = mid
     return result
+
+
+def _ocr_columns(doc) -> list:
+    """OCR provenance for the document row: OCR'd pages, their mean word confidence, the document's mean."""
+    pages = [page for page in doc.pages if page.ocr]
+    if not pages:
+        return [None, None, None]
+    known = [page.ocr_confidence for page in pages if page.ocr_confidence is not None]
+    return [[page.number for page in pages], [page.ocr_confidence for page in pages],
+            round(sum(known) / len(known), 2) if known else None]
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], on_conflict: str = "") -> None:

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS documents (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS doc_class VARCHAR;  -- referat | dagsorden | bilag | notat | kommissorium | andet
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS channel VARCHAR;    -- pdf | portal_json
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS title VARCHAR;      -- printed title of a non-minutes document
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_pages INTEGER[];            -- pages read by OCR (no text layer)
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_page_confidence DOUBLE[];   -- their mean word confidence 0-100, aligned with ocr_pages
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS ocr_mean_confidence DOUBLE;     -- mean over the OCR'd pages
 
 CREATE TABLE IF NOT EXISTS meetings (
     meeting_id     VARCHAR PRIMARY KEY,
