@@ -76,6 +76,7 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
     Example: minutes search "frivilligfest" --municipality Gentofte --from 2020-01-01 --format json
     """
     from pipeline.search.engine import Filters, QueryError, search as run_search
+    from pipeline.warehouse.documents import search_documents
 
     con = _open(db_path, rebuild=rebuild_index)
     filters = Filters(municipality=municipality, committee=committee,
@@ -115,6 +116,15 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
             if snippet:
                 click.echo(f"     {snippet}")
             click.echo(f"     {hit.source_file} p. {hit.cited_page}")
+        if offset == 0 and not filters.any():  # documents have no committee/date/outcome to filter on
+            documents = search_documents(con, query)
+            if documents:
+                click.echo(f"\nother documents (attachments, notes; not minutes): {len(documents)}")
+            for doc in documents:
+                page = f" p. {doc['page']}" if doc["page"] else ""
+                click.echo(f"  - {doc['title'] or doc['source_file']}  [{doc['doc_class']}]  {doc['source_file']}{page}")
+                if doc["snippet"]:
+                    click.echo(f"    …{doc['snippet']}…")
     con.close()
 
 

@@ -36,6 +36,10 @@ class Filters:
     document_type: str | None = None     # referat | dagsorden
     year: int | None = None
 
+    def any(self) -> bool:
+        """Whether any filter is set."""
+        return any(value is not None for value in vars(self).values())
+
     def sql(self) -> tuple[str, list]:
         clauses, params = [], []
         if self.municipality:

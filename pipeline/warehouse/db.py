@@ -74,6 +74,7 @@ def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     except (duckdb.Error, OSError) as exc:
         raise open_error(path, exc, read_only) from None
     try:
+        con.execute("SET autoinstall_known_extensions = false")  # no downloads at run time: extensions come from wheels
         con.execute(schema_sql())
     except duckdb.Error as exc:
         con.close()

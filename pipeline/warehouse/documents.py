@@ -73,10 +73,12 @@ GROUP BY ALL
 def build_document_search(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build `search_documents` and its DuckDB FTS index (Danish stemmer). Called by the search index build."""
     from pipeline.search.text import IGNORE_PATTERN, STOPWORDS
+    from pipeline.warehouse.db import load_fts
 
     con.execute(DOCUMENT_SEARCH_SQL)
     if not con.execute("SELECT count(*) FROM search_documents").fetchone()[0]:
         return
+    load_fts(con)  # from the wheel: DuckDB would otherwise try to download it
     con.execute("CREATE OR REPLACE TABLE search_documents_stopwords (sw VARCHAR)")
     con.execute("INSERT INTO search_documents_stopwords SELECT unnest(?::VARCHAR[])", [STOPWORDS])
     con.execute(f"""PRAGMA create_fts_index('search_documents', 'doc_id', 'title', 'text', stemmer='danish',
@@ -111,4 +113,27 @@ def search_documents(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20
         WHERE s.score IS NOT NULL
         GROUP BY ALL ORDER BY s.score DESC LIMIT ?""", [query, limit])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    hits = [dict(zip(names, row)) for row in cursor.fetchall()]
+    for hit in hits:
+        hit["page"], hit["snippet"] = _cited_page(con, hit["doc_id"], query)
+    return hits
+
+
+SNIPPET_CHARS = 80  # of text on each side of the word a document hit cites
+
+
+def _cited_page(con: duckdb.DuckDBPyConnection, doc_id: str, query: str) -> tuple[int | None, str]:
+    """The first page whose text contains one of the query's words as typed, and the text around that word
+    ((None, "") when only a stemmed form matched): what a citation of the document points at."""
+    words = [w.lower() for w in query.replace('"', " ").split() if len(w) >= 3][:10]
+    if not words:
+        return None, ""
+    row = con.execute("""SELECT page, text FROM document_pages
+                         WHERE doc_id = ? AND len(list_filter(?::VARCHAR[], w -> contains(lower(text), w))) > 0
+                         ORDER BY page LIMIT 1""", [doc_id, words]).fetchone()
+    if not row:
+        return None, ""
+    page, text = row
+    at = min(i for i in (text.lower().find(w) for w in words) if i >= 0)
+    snippet = " ".join(text[max(0, at - SNIPPET_CHARS):at + SNIPPET_CHARS].split())
+    return page, snippet

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
 from pipeline.web import site
+from pipeline.warehouse.documents import search_documents
 from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
 PAGE_SIZE = 10
@@ -42,6 +43,7 @@ BACKLOG = 512           # listen queue
 QUERY_SECONDS = 5.0     # a search taking longer is interrupted
 FACET_LABELS = {"committee": "Udvalg", "year": "År", "outcome": "Beslutning"}
 SORT_LABELS = {"relevance": "relevans", "date": "nyeste", "date_asc": "ældste"}
+DOCUMENT_HITS = 10  # non-minutes documents shown under the item hits
 FILTER_PARAMS = ("municipality", "committee", "from", "to", "case", "outcome", "type", "year")
 class BadRequest(ValueError):
     """A request parameter is invalid; the message is a Danish sentence for the user."""
@@ -246,11 +248,25 @@ class Handler(BaseHTTPRequestHandler):
         sort = params.get("sort") or "relevance"
         if sort not in SORTS:
             raise BadRequest("Ukendt sortering.")
+        result = self.interruptible(lambda cur: search(cur, params.get("q", ""), filters, limit=limit,
+                                                       offset=(page - 1) * limit, sort=sort))
+        return result, page
+
+    def document_hits(self, params: dict) -> list[dict]:
+        """Documents that are not minutes (attachments, notes) matching the query, for the first page of a
+        search without filters (they have no committee, date or outcome a filter could apply to)."""
+        query = (params.get("q") or "").strip()
+        if not query or any(params.get(k) for k in FILTER_PARAMS) or int_param(params, "page", 1, 1, MAX_PAGE) > 1:
+            return []
+        return self.interruptible(lambda cur: search_documents(cur, query, limit=DOCUMENT_HITS))
+
+    def interruptible(self, run):
+        """`run(cursor)` on a fresh cursor, interrupted after QUERY_SECONDS (then 503 with a Danish message)."""
         cur = self.server.warehouse.cursor()
         timer = threading.Timer(QUERY_SECONDS, cur.interrupt)
         timer.start()
         try:
-            result = search(cur, params.get("q", ""), filters, limit=limit, offset=(page - 1) * limit, sort=sort)
+            return run(cur)
         except QueryError:
             raise
         except Exception as exc:
@@ -260,7 +276,6 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             timer.cancel()
             cur.close()
-        return result, page
 
     def form(self, p: dict) -> str:
         lists = self.server.warehouse.lists()
@@ -318,7 +333,30 @@ def api_search(req: Handler, match, params: dict) -> None:
                    "suggestion": result.suggestion, "also_searched": result.also_searched,
                    "facets": {name: [{"value": v, "count": n} for v, n in counts]
                               for name, counts in result.facets.items()},
-                   "hits": [h.to_dict() for h in result.hits]})
+                   "hits": [h.to_dict() for h in result.hits],
+                   "documents": [document_json(d) for d in req.document_hits(params)]})
+
+
+def document_json(hit: dict) -> dict:
+    """A non-minutes document hit for the API (ids of the items that list it as an attachment)."""
+    return {"doc_id": hit["doc_id"], "doc_class": hit["doc_class"], "title": hit["title"],
+            "source_file": hit["source_file"], "page": hit["page"], "snippet": hit["snippet"],
+            "score": round(hit["score"], 4),
+            "item_ids": hit["item_ids"] or []}
+
+
+def documents_html(hits: list[dict]) -> str:
+    """The 'other documents' block under the item hits."""
+    if not hits:
+        return ""
+    rows = "".join(
+        f"<li><a class='pdf' href='{esc(pdf_href(h['doc_id'], h['page']))}'>{esc(h['title'] or h['source_file'])}</a>"
+        f" <span class='meta'>{esc(h['doc_class'])} · {esc(h['source_file'])}"
+        + (f", side <span class='page'>{esc(h['page'])}</span>" if h["page"] else "") + "</span>"
+        + (f"<div class='snippet'>…{esc(h['snippet'])}…</div>" if h["snippet"] else "")
+        + "".join(f" · <a href='/item/{quote(i)}'>punktet</a>" for i in (h["item_ids"] or [])[:3]) + "</li>"
+        for h in hits)
+    return f"<section id='documents'><h2>Andre dokumenter (bilag, notater)</h2><ul>{rows}</ul></section>"
 
 
 def search_page(req: Handler, match, params: dict) -> None:
@@ -383,7 +421,7 @@ def search_page(req: Handler, match, params: dict) -> None:
                     links.append(f"<a href='/?{esc(urlencode({**params, 'page': target}))}'>{label}</a>")
             hits.append(f"<nav class='pages'>Side {page} af {pages} {' '.join(links)}</nav>")
         body.append(f"<div class='layout'><aside class='facets'>{''.join(facets)}</aside>"
-                    f"<div class='results'>{''.join(hits)}</div></div>")
+                    f"<div class='results'>{''.join(hits)}{documents_html(req.document_hits(params))}</div></div>")
     else:
         cur = req.server.warehouse.cursor()
         try:

@@ -111,6 +111,7 @@ def test_same_day_meetings_attachment_and_corrected_version(tmp_path, pdfs):
     assert "replaced_at_path" in result.output and "decisions changed: 2" in result.output
     result = CliRunner().invoke(cli, ["check", "--db", str(db)])
     assert result.exit_code == 0 and "ok" in result.output, result.output
+    assert_document_found_by_search(db)
 
     # the old bytes turn up again elsewhere: skipped, no flip-flop
     again = tmp_path / "again"
@@ -134,3 +135,33 @@ def test_check_reports_a_stale_search_index(tmp_path, pdfs):
     rebuild_index(con)
     assert not any(check_warehouse(con).values())
     con.close()
+
+
+def assert_document_found_by_search(db):
+    """`minutes search` and the JSON API list the kommissorium (no meeting, no items) with its page and item."""
+    import json
+    import threading
+    import urllib.request
+
+    from pipeline.web.server import make_server
+
+    result = CliRunner().invoke(cli, ["search", "stormflod", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "other documents" in result.output and KOMMISSORIUM_TITLE in result.output and "p. 1" in result.output
+    server = make_server(db, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with urllib.request.urlopen(url + "/api/search?q=stormflod", timeout=30) as response:
+            documents = json.load(response)["documents"]
+        assert [(d["doc_class"], d["page"], len(d["item_ids"])) for d in documents] == [("kommissorium", 1, 1)]
+        assert "stormflod" in documents[0]["snippet"].lower()
+        with urllib.request.urlopen(url + "/api/search?q=stormflod&committee=Byr", timeout=30) as response:
+            assert json.load(response)["documents"] == []  # a filter that documents cannot meet
+        with urllib.request.urlopen(url + "/?q=stormflod", timeout=30) as response:
+            html = response.read().decode()
+        assert "id='documents'" in html and f"/pdf/{documents[0]['doc_id']}#page=1" in html
+    finally:
+        server.shutdown()
+        server.server_close()
