@@ -208,6 +208,9 @@ def _merged_meeting(live: list, contents: dict[str, Meeting]) -> Meeting:
     and a supplementary agenda's items appended to an agenda."""
     current = contents[live[0][0]]
     merged = dataclasses.replace(current, items=list(current.items))
+    pdf_version = next((row for row in live[1:] if row[1] == "pdf" and not row[3]), None)
+    if live[0][1] != "pdf" and pdf_version is not None:
+        _borrow_item_pages(merged, contents[pdf_version[0]])
     for row in live[1:]:
         other = contents[row[0]]
         for name in versions.MERGED_FIELDS:
@@ -220,6 +223,20 @@ def _merged_meeting(live: list, contents: dict[str, Meeting]) -> Meeting:
                     item.position = len(merged.items)
                     merged.items.append(item)
     return merged
+
+
+PAGE_TITLE_MATCH = 90  # rapidfuzz token_sort_ratio of two versions' titles of one item number
+
+
+def _borrow_item_pages(merged: Meeting, pdf: Meeting) -> None:
+    """Items without pages (portal JSON has none) take their first/last page from the same item (same number,
+    similar title) of the meeting's best PDF version -- the file `/pdf/<doc_id>` serves for them."""
+    by_number = {item.number: item for item in pdf.items if item.number is not None and item.first_page is not None}
+    for position, item in enumerate(merged.items):
+        match = by_number.get(item.number)
+        if item.first_page is None and match is not None \
+                and fuzz.token_sort_ratio(item.title, match.title) >= PAGE_TITLE_MATCH:
+            merged.items[position] = dataclasses.replace(item, first_page=match.first_page, last_page=match.last_page)
 
 
 def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, current_doc: str) -> str:

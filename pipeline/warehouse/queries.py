@@ -276,3 +276,21 @@ def items_by_id(cur, item_ids: list[str]) -> list[ItemRow]:
         return []
     rows = {r.item_id: r for r in _items(cur, f"i.item_id IN ({_placeholders(item_ids)})", item_ids)}
     return [rows[i] for i in item_ids if i in rows]
+
+
+def pdf_source(cur, doc_id: str) -> tuple[str, str] | None:
+    """(source_path, file name) of the PDF to show for a document: the document itself when it came as a PDF;
+    for portal data, the meeting's best live PDF version -- the file its items' page numbers were taken from
+    (pipeline.warehouse.load._borrow_item_pages); None when there is no PDF."""
+    row = cur.execute("SELECT source_path, source_file, coalesce(channel, 'pdf') FROM documents WHERE doc_id = ?",
+                      [doc_id]).fetchone()
+    if row is None:
+        return None
+    if row[2] == "pdf":
+        return row[0], row[1]
+    return cur.execute("""SELECT v.source_path, v.source_file FROM document_versions v
+                          JOIN document_versions this ON this.meeting_id = v.meeting_id AND this.doc_id = ?
+                          WHERE v.channel = 'pdf' AND v.status <> 'superseded' AND NOT v.supplement
+                          ORDER BY CASE v.document_type WHEN 'referat' THEN 2 WHEN 'dagsorden' THEN 1 ELSE 0 END DESC,
+                                   v.first_seen DESC, v.doc_id DESC
+                          LIMIT 1""", [doc_id]).fetchone()

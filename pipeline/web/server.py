@@ -474,12 +474,14 @@ def item_page(req: Handler, match, params: dict) -> None:
 def send_pdf(req: Handler, match, params: dict) -> None:
     cur = req.server.warehouse.cursor()
     try:
-        row = cur.execute("SELECT source_path, source_file FROM documents WHERE doc_id = ?",
-                          [match.group("doc_id")]).fetchone()
+        known = cur.execute("SELECT 1 FROM documents WHERE doc_id = ?", [match.group("doc_id")]).fetchone()
+        row = site.queries.pdf_source(cur, match.group("doc_id")) if known else None
     finally:
         cur.close()
-    if row is None:
+    if not known:
         return req.send_error_page(HTTPStatus.NOT_FOUND, "Dokumentet findes ikke.")
+    if row is None:  # portal data of a meeting whose PDF was never ingested
+        return req.send_error_page(HTTPStatus.NOT_FOUND, "Mødet findes kun som portaldata; der er ingen PDF at vise.")
     candidates = [Path(row[0])] + [d / Path(row[1]).name for d in req.server.pdf_dirs]
     for path in candidates:
         if path.is_file():

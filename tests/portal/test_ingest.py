@@ -85,3 +85,43 @@ def test_both_channels_recorded_and_the_structured_source_wins(tmp_path, order):
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2  # both sources recorded
     engine = con.execute("SELECT d.engine FROM meetings m JOIN documents d USING (doc_id)").fetchone()[0]
     assert engine == "portal_json"  # the meeting's fields come from the structured source
+
+
+@pytest.mark.parametrize("order", [("pdf", "json"), ("json", "pdf")])
+def test_items_of_portal_data_cite_the_pages_of_the_meetings_pdf(tmp_path, order):
+    """The JSON has no page numbers: items take them from the same meeting's PDF, and /pdf/<doc_id> of the
+    portal document serves that PDF (never the JSON file as a PDF)."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from pipeline.parse.parser import parse_document
+    from pipeline.extract import extract_document
+    from pipeline.ingest.service import sha256_of
+    from pipeline.search.index import rebuild_index
+    from pipeline.web.server import make_server
+
+    con = _ingest_pair(tmp_path, order)
+    pdf = FIXTURES / "pdf" / f"{PAIR}.pdf"
+    printed = {item.number: (item.first_page, item.last_page)
+               for item in parse_document(extract_document(pdf, sha256_of(pdf))).items}
+    rows = con.execute("""SELECT i.number, i.first_page, i.last_page, d.channel FROM agenda_items i
+                          JOIN documents d USING (doc_id) ORDER BY i.position""").fetchall()
+    assert {r[3] for r in rows} == {"portal_json"}
+    assert {r[0]: (r[1], r[2]) for r in rows} == printed
+    json_doc = con.execute("SELECT doc_id FROM documents WHERE channel = 'portal_json'").fetchone()[0]
+    rebuild_index(con)  # the server needs the search index (the CLI builds it after an ingest)
+    server = make_server(con, host="127.0.0.1", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/pdf/{json_doc}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.read() == pdf.read_bytes()
+        con.execute("DELETE FROM document_versions WHERE channel = 'pdf'")  # a meeting known only from the portal
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        assert refused.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    con.close()
