@@ -239,7 +239,7 @@ def ingest(files: list[Path], db: Path, workers: int) -> dict:
     ingested_at = time.perf_counter()
     main_after, workers_after = _own_and_children_cpu()
     if report.ingested:
-        refresh_search_index(con)
+        refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])  # as `minutes ingest`
     done = time.perf_counter()
     index_cpu = _own_and_children_cpu()[0] - main_after
     con.close()

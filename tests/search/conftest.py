@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "search"
-QUERIES = Path(__file__).resolve().parent / "search_queries.json"
+from search_paths import FIXTURES, GREVE, JOURNALIST_QUERIES, QUERIES  # noqa: F401 (shared with the tests)
+
 HOSTILE_TITLE = "Klage fra <script>alert(1)</script> O'Brien'; DROP TABLE agenda_items; --"
 
 
@@ -77,8 +77,6 @@ def queries():
     return load_queries(QUERIES)
 
 
-GREVE = FIXTURES / "greve"
-JOURNALIST_QUERIES = Path(__file__).resolve().parent / "journalist_queries.json"
 
 
 @pytest.fixture(scope="session")

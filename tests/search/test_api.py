@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import GREVE
+from search_paths import GREVE
 
 
 @pytest.fixture(scope="module")

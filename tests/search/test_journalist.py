@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pipeline.search.engine import Filters, search
 from pipeline.search.evaluate import evaluate_sets, item_texts, relevant_items, set_summary
 
-from conftest import FIXTURES, JOURNALIST_QUERIES  # at import time: `conftest` is this folder's then
+from search_paths import FIXTURES, JOURNALIST_QUERIES
 
 
 @pytest.fixture(scope="module")
