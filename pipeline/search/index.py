@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.search.text import STOPWORDS, skeleton, tokens
+from pipeline.warehouse.bulk import insert_columns
 
 TABLES = ("search_items", "search_pages", "search_vocab", "search_postings", "search_meta")
 TITLE_WEIGHT, DECISION_WEIGHT = 3.0, 1.5
@@ -135,62 +136,9 @@ def _item_rows(row: tuple, sid: int, batch: _Batch) -> None:
         batch.postings["impact"].append(impact)
 
 
-# Column types whose Python lists become numpy arrays for a bulk insert (see _insert).
-NUMPY_DTYPES = {"INTEGER": "int32", "BIGINT": "int64", "FLOAT": "float32", "DOUBLE": "float64", "VARCHAR": "object"}
-
-
 def _insert(con, table: str, columns: dict[str, list], types: dict[str, str]) -> None:
-    """Insert column lists with one statement (DuckDB's executemany pays per row).
-
-    Columns without NULLs of the plain types in NUMPY_DTYPES are scanned by DuckDB as numpy arrays: binding
-    Python lists as parameters converts value by value (about 20 µs each, most of it DuckDB probing for pandas
-    types), which made the postings insert the slowest part of indexing."""
-    if not next(iter(columns.values())):
-        return
-    names = list(columns)
-    if all(_numpy_ready(columns[n], types[n]) for n in names):
-        _insert_numpy(con, table, columns, types)
-        return
-    select = ", ".join(f"unnest(?::{types[n]}[]) AS {n}" for n in names)
-    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}", [columns[n] for n in names])
-
-
-def _numpy_ready(values: list, sql_type: str) -> bool:
-    """Whether a column can go through numpy: a plain type (or a list of one) and no NULL."""
-    if sql_type.endswith("[]"):
-        return sql_type[:-2] in NUMPY_DTYPES and all(v is not None and None not in v for v in values)
-    return sql_type in NUMPY_DTYPES and None not in values
-
-
-def _insert_numpy(con, table: str, columns: dict[str, list], types: dict[str, str]) -> None:
-    """The numpy path of _insert: each column an array; a list column a flat array of its elements beside
-    the row each element belongs to, re-assembled in order by DuckDB."""
-    import numpy as np
-
-    rows = len(next(iter(columns.values())))
-    views = {f"_bulk_{table}": {"_row": np.arange(rows, dtype=np.int64)}}
-    selects = []
-    for name, values in columns.items():
-        sql_type = types[name]
-        if sql_type.endswith("[]"):
-            child = f"_bulk_{table}_{name}"
-            flat = [x for v in values for x in v]
-            views[child] = {"_row": np.repeat(np.arange(rows, dtype=np.int64), [len(v) for v in values]),
-                            "_pos": np.arange(len(flat), dtype=np.int64),
-                            "value": np.asarray(flat, dtype=NUMPY_DTYPES[sql_type[:-2]])}
-            selects.append(f"coalesce((SELECT list(c.value ORDER BY c._pos) FROM {child} c WHERE c._row = m._row), "
-                           f"[]::{sql_type}) AS {name}")
-        else:
-            views[f"_bulk_{table}"][name] = np.asarray(values, dtype=NUMPY_DTYPES[sql_type])
-            selects.append(f"m.{name}")
-    for view, arrays in views.items():
-        con.register(view, arrays)
-    try:
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(selects)} "
-                    f"FROM _bulk_{table} m ORDER BY m._row")
-    finally:
-        for view in views:
-            con.unregister(view)
+    """Insert column lists with one statement, as numpy arrays (pipeline.warehouse.bulk)."""
+    insert_columns(con, table, columns, types)
 
 
 def _add_items(con, where: str, params: list, first_sid: int) -> set[str]:

@@ -16,7 +16,7 @@ LINK_SCORE = 90  # rapidfuzz token_sort_ratio between a document title and an at
 
 def store_pages(con: duckdb.DuckDBPyConnection, doc_id: str, doc: ExtractedDocument) -> None:
     """One row per page with the page's printed text (running headers/footers left out)."""
-    from pipeline.warehouse.load import insert_rows
+    from pipeline.warehouse.bulk import insert_rows
 
     insert_rows(con, "document_pages", [[doc_id, page.number, "\n".join(line.text for line in page.lines)]
                                         for page in doc.pages])
@@ -54,7 +54,7 @@ def link_meeting(con: duckdb.DuckDBPyConnection, meeting_id: str) -> int:
 
 
 def _insert_links(con: duckdb.DuckDBPyConnection, rows: list[list]) -> int:
-    from pipeline.warehouse.load import insert_rows
+    from pipeline.warehouse.bulk import insert_rows
 
     insert_rows(con, "document_links", rows, "ON CONFLICT DO NOTHING")
     return len(rows)

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from pipeline.classify import DocumentFacts, classify_document
 from pipeline.model import Item, Meeting, ParsedDocument
 from pipeline.warehouse import versions
+from pipeline.warehouse.bulk import insert_rows
 from pipeline.warehouse.documents import link_document, link_meeting, store_pages
 from pipeline.warehouse.versions import stable_id
 
@@ -303,19 +304,6 @@ def _ocr_columns(doc) -> list:
     known = [page.ocr_confidence for page in pages if page.ocr_confidence is not None]
     return [[page.number for page in pages], [page.ocr_confidence for page in pages],
             round(sum(known) / len(known), 2) if known else None]
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], on_conflict: str = "") -> None:
-    """Insert many rows with few statements: DuckDB's executemany pays a large per-row cost."""
-    if not rows:
-        return
-    width = len(rows[0])
-    group = "(" + ", ".join("?" * width) + ")"
-    per_statement = max(1, 2000 // width)
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        con.execute(f"INSERT INTO {table} VALUES {', '.join([group] * len(chunk))} {on_conflict}",
-                    [value for row in chunk for value in row])
 
 
 def _item_rows(mid: str, item_docs: dict[int, tuple[str, str]], default_doc: tuple[str, str], meeting: Meeting,
