@@ -61,3 +61,19 @@ def test_numpy_route_for_large_plain_columns():
                         {"word": "VARCHAR", "sid": "INTEGER", "impact": "FLOAT"}, "")
     assert con.execute("SELECT count(*), sum(sid), min(word), max(impact) FROM postings").fetchone() == \
         (count, count * (count - 1) // 2, "ord0", 0.25)
+
+
+def test_on_conflict_do_nothing_matches_duckdb():
+    """Duplicate keys in the batch keep the first row; keys already stored are left alone -- as DuckDB's
+    `ON CONFLICT DO NOTHING` does, which the bulk path does itself (DuckDB's check costs ~3 ms a statement)."""
+    con = duckdb.connect()
+    for name in ("ours", "duckdbs"):
+        con.execute(f"CREATE TABLE {name} (item_id VARCHAR, name VARCHAR, status VARCHAR, PRIMARY KEY (item_id, name))")
+        con.execute(f"INSERT INTO {name} VALUES ('i1', 'Anna', 'stored')")
+    rows = [["i1", "Anna", "new"], ["i1", "Bo", "first"], ["i1", "Bo", "second"], ["i2", "Anna", "x"]]
+    bulk.insert_rows(con, "ours", rows, "ON CONFLICT DO NOTHING")
+    for row in rows:  # one statement per row: DuckDB's reference behaviour, unambiguous
+        con.execute("INSERT INTO duckdbs VALUES (?, ?, ?) ON CONFLICT DO NOTHING", row)
+    ours = con.execute("SELECT * FROM ours ORDER BY ALL").fetchall()
+    assert ours == con.execute("SELECT * FROM duckdbs ORDER BY ALL").fetchall()
+    assert ("i1", "Anna", "stored") in ours and ("i1", "Bo", "first") in ours and len(ours) == 3
