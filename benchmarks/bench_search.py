@@ -90,17 +90,14 @@ def grow(db: Path, target_items: int) -> int:
     copies = max(0, -(-target_items // base) - 1)
     t0 = time.perf_counter()
     con.execute("CREATE TEMP TABLE k AS SELECT range AS k FROM range(1, ? + 1)", [copies])
-    con.execute("""INSERT INTO meetings SELECT meeting_id || '-' || k, doc_id, source_file, municipality, committee,
-                          document_type, meeting_date + CAST(k AS INTEGER) * 7, start_time, end_time, location
-                   FROM meetings, k""")
-    con.execute("""INSERT INTO agenda_items SELECT item_id || '-' || k, meeting_id || '-' || k, doc_id, source_file,
-                          position, number, title, closed, first_page, last_page, recommendation, case_number,
-                          case_scheme, kle_main_group, kle_group, kle_subject, kle_facet, case_serial, case_year
-                   FROM agenda_items, k""")
-    con.execute("""INSERT INTO item_sections SELECT item_id || '-' || k, position, heading, kind, text, first_page,
-                          last_page, page_starts FROM item_sections, k""")
-    con.execute("""INSERT INTO decisions SELECT item_id || '-' || k, text, outcome, votes_for, votes_against,
-                          votes_abstain, deviates_from_recommendation, heading, page FROM decisions, k""")
+    # by name, so columns added to the schema later are cloned too
+    shifted = "meeting_date + CAST(k AS INTEGER) * 7"
+    clones = {"meetings": f"meeting_id || '-' || k AS meeting_id, {shifted} AS meeting_date",
+              "agenda_items": "item_id || '-' || k AS item_id, meeting_id || '-' || k AS meeting_id",
+              "item_sections": "item_id || '-' || k AS item_id",
+              "decisions": "item_id || '-' || k AS item_id"}
+    for table, replaced in clones.items():
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (k) REPLACE ({replaced}) FROM {table}, k")
     t1 = time.perf_counter()
     n = con.execute("SELECT max(sid) FROM search_items").fetchone()[0]
     con.execute(f"""INSERT INTO search_items SELECT sid + {n} * k, item_id || '-' || k, meeting_id || '-' || k, doc_id,
