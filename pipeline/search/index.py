@@ -136,11 +136,6 @@ def _item_rows(row: tuple, sid: int, batch: _Batch) -> None:
         batch.postings["impact"].append(impact)
 
 
-def _insert(con, table: str, columns: dict[str, list], types: dict[str, str]) -> None:
-    """Insert column lists with one statement, as numpy arrays (pipeline.warehouse.bulk)."""
-    insert_columns(con, table, columns, types)
-
-
 def _add_items(con, where: str, params: list, first_sid: int) -> set[str]:
     """Index the agenda items selected by `where`; returns the surface words they use."""
     words: set[str] = set()
@@ -154,10 +149,11 @@ def _add_items(con, where: str, params: list, first_sid: int) -> set[str]:
         for row in rows:
             _item_rows(row, sid, batch)
             sid += 1
-        _insert(con, "search_items", batch.items, ITEM_COLUMNS)
-        _insert(con, "search_pages", batch.pages, {"sid": "INTEGER", "page": "INTEGER", "text": "VARCHAR"})
+        insert_columns(con, "search_items", batch.items, ITEM_COLUMNS)
+        insert_columns(con, "search_pages", batch.pages, {"sid": "INTEGER", "page": "INTEGER", "text": "VARCHAR"})
         con.execute("CREATE OR REPLACE TEMP TABLE search_new_postings (word VARCHAR, sid INTEGER, impact FLOAT)")
-        _insert(con, "search_new_postings", batch.postings, {"word": "VARCHAR", "sid": "INTEGER", "impact": "FLOAT"})
+        insert_columns(con, "search_new_postings", batch.postings,
+                       {"word": "VARCHAR", "sid": "INTEGER", "impact": "FLOAT"})
         new_words = set(batch.postings["word"]) - words
         words |= new_words
         _add_vocab(con, new_words)
@@ -196,7 +192,7 @@ def _add_vocab(con, words: set[str]) -> None:
                "stem": [stem_of[w] for w in new], "lemma": [table.get(w, w) for w in new],
                "skeleton": [skeleton(w) for w in new],
                "parts": [sorted({span_stems[s] for s in part_words.get(w, ())}) for w in new]}
-    _insert(con, "search_vocab", columns, {"wid": "INTEGER", "word": "VARCHAR", "df": "INTEGER", "stem": "VARCHAR",
+    insert_columns(con, "search_vocab", columns, {"wid": "INTEGER", "word": "VARCHAR", "df": "INTEGER", "stem": "VARCHAR",
                                            "lemma": "VARCHAR", "skeleton": "VARCHAR", "parts": "VARCHAR[]"})
 
 

@@ -75,7 +75,7 @@ def _without_conflicts(con: duckdb.DuckDBPyConnection, table: str, columns: list
     lead, lead_type = columns[key_columns[0]]
     stored = con.execute(f"SELECT {', '.join(names[k] for k in key_columns)} FROM {table} "
                          f"WHERE {lead} IN (SELECT unnest(?::{lead_type}[]))",
-                         [sorted({key[0] for key in first}, key=str)]).fetchall()
+                         [list({key[0] for key in first})]).fetchall()
     for key in stored:
         first.pop(tuple(key), None)
     return list(first.values())

@@ -134,6 +134,6 @@ def _cited_page(con: duckdb.DuckDBPyConnection, doc_id: str, query: str) -> tupl
     if not row:
         return None, ""
     page, text = row
-    at = min(i for i in (text.lower().find(w) for w in words) if i >= 0)
+    at = min((i for i in (text.lower().find(w) for w in words) if i >= 0), default=0)
     snippet = " ".join(text[max(0, at - SNIPPET_CHARS):at + SNIPPET_CHARS].split())
     return page, snippet

@@ -92,8 +92,8 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
     warnings = [w for w in meeting.warnings if facts.doc_class.is_minutes or w.code in FILE_WARNINGS]
     status = "parsed_with_warnings" if warnings else "parsed"
     con.execute("INSERT INTO documents (doc_id, source_file, source_path, size_bytes, pages, pages_without_text, "
-                "engine, status, ingested_at, doc_class, channel, title, ocr_pages, ocr_page_confidence, ocr_mean_confidence) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "engine, status, ingested_at, doc_class, channel, title, ocr_pages, ocr_page_confidence, "
+                "ocr_mean_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc_id, doc.source_file, source_path, size_bytes, len(doc.pages), doc.pages_without_text,
                  doc.engine, status, now, facts.doc_class.value, parsed.source_kind, facts.title, *_ocr_columns(doc)])
     insert_rows(con, "parse_warnings", [[doc_id, doc.source_file, k, w.code, w.message, w.item_number, w.page]

@@ -29,8 +29,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
-from pipeline.web import site
 from pipeline.warehouse.documents import search_documents
+from pipeline.web import site
 from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
 PAGE_SIZE = 10
