@@ -54,11 +54,25 @@ class MeetingRow:
 
 
 @dataclass
+class SourceRow:
+    """One file that describes a meeting (a version in document_versions)."""
+    doc_id: str
+    channel: str  # pdf | portal_json
+    document_type: str
+    supplement: bool
+    status: str  # current | source | superseded
+    source_file: str
+    first_seen: dt.datetime
+    portal_url: str | None  # the portal API URL the JSON was fetched from (nightly firstagenda source)
+
+
+@dataclass
 class MeetingPage:
     meeting: MeetingRow
     items: list[ItemRow]
     members: list[tuple[str, str | None]]  # (name as printed, member_id)
     absent: list[tuple[str, str | None]]  # (name, printed qualifier)
+    sources: list[SourceRow] = field(default_factory=list)
 
 
 @dataclass
@@ -188,7 +202,20 @@ def meeting_page(cur, meeting_id: str) -> MeetingPage | None:
                           [meeting_id]).fetchall()
     absent = cur.execute("SELECT name, note FROM meeting_absences WHERE meeting_id = ? ORDER BY position",
                          [meeting_id]).fetchall()
-    return MeetingPage(meeting, items, members, absent)
+    return MeetingPage(meeting, items, members, absent, meeting_sources(cur, meeting_id))
+
+
+def meeting_sources(cur, meeting_id: str) -> list[SourceRow]:
+    """Every file that describes the meeting, current first, then the others newest first."""
+    has_portal = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'portal_meetings'").fetchone()[0]
+    portal = ("(SELECT min(p.api_url) FROM portal_meetings p WHERE p.sha256 = v.doc_id)" if has_portal
+              else "NULL::VARCHAR")
+    rows = cur.execute(f"""SELECT v.doc_id, v.channel, v.document_type, v.supplement, v.status, v.source_file,
+                                  v.first_seen, {portal}
+                           FROM document_versions v WHERE v.meeting_id = ?
+                           ORDER BY v.status = 'current' DESC, v.status = 'superseded', v.first_seen DESC""",
+                       [meeting_id]).fetchall()
+    return [SourceRow(*row) for row in rows]
 
 
 def committees(cur) -> list[tuple[str | None, str, int]]:

@@ -228,7 +228,28 @@ def meeting_page(cur, meeting_id: str) -> str | None:
     body.append("<h2>Dagsorden</h2><ul class='items'>")
     body += [_item_line(item, with_meeting=False) for item in page.items]
     body.append("</ul>")
+    if page.sources:
+        body.append("<h2>Kilder</h2><ul id='sources'>" + "".join(_source_line(s) for s in page.sources) + "</ul>")
     return layout(esc(f"{m.committee or m.source_file} {_date(m.meeting_date)}"), "".join(body))
+
+
+SOURCE_STATUS = {"current": "vist her", "source": "anden udgave af samme møde", "superseded": "erstattet af en nyere"}
+SOURCE_CHANNEL = {"pdf": "PDF", "portal_json": "portaldata (FirstAgenda)"}
+
+
+def _source_line(source: queries.SourceRow) -> str:
+    """One version of the meeting: what it is, whether it is shown, and a link to it where there is one."""
+    kind = ("tillægsdagsorden" if source.supplement else source.document_type) + ", " + \
+        SOURCE_CHANNEL.get(source.channel, source.channel)
+    if source.channel == "pdf" and source.status != "superseded":
+        name = f"<a class='source-pdf' href='{esc(pdf_url(source.doc_id, 1))}'>{esc(source.source_file)}</a>"
+    else:
+        name = esc(source.source_file)
+    portal = (f" · <a class='source-portal' href='{esc(source.portal_url)}'>portalen</a>"
+              if source.portal_url and source.portal_url.startswith(("https://", "http://")) else "")
+    seen = source.first_seen.strftime("%Y-%m-%d") if source.first_seen else ""
+    return (f"<li>{name} <span class='meta'>({esc(kind)} · {esc(SOURCE_STATUS.get(source.status, source.status))}"
+            f" · hentet {esc(seen)})</span>{portal}</li>")
 
 
 def item_links_html(item: dict) -> str:

@@ -121,6 +121,13 @@ def test_nightly_firstagenda_end_to_end(replay, tmp_path):
                                   JOIN meetings m USING (meeting_id)
                                   WHERE m.meeting_date = '2022-03-21' AND i.number = 1""").fetchone()
         assert decision == ("Godkendt med den ændring, at punkt 3 behandles først.", "approved_with_changes")
+        # the meeting page names its sources: the portal version shown (linked to the API URL), the old one replaced
+        from pipeline.warehouse.queries import meeting_sources
+
+        changed = con.execute("SELECT meeting_id FROM meetings WHERE meeting_date = '2022-03-21'").fetchone()[0]
+        sources = meeting_sources(con.cursor(), changed)
+        assert [(s.channel, s.status) for s in sources] == [("portal_json", "current"), ("portal_json", "superseded")]
+        assert sources[0].portal_url == replay.base + meeting_path(CHANGED)
     finally:
         con.close()
 

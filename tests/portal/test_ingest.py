@@ -117,6 +117,13 @@ def test_items_of_portal_data_cite_the_pages_of_the_meetings_pdf(tmp_path, order
         url = f"http://127.0.0.1:{server.server_address[1]}/pdf/{json_doc}"
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.read() == pdf.read_bytes()
+        meeting_id = con.execute("SELECT meeting_id FROM meetings").fetchone()[0]
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with urllib.request.urlopen(f"{base}/moede/{meeting_id}", timeout=30) as response:
+            html = response.read().decode()
+        sources = html[html.index("id='sources'"):]  # both files of the meeting, the portal data shown
+        assert "portaldata (FirstAgenda)" in sources and "vist her" in sources and f"{PAIR}.pdf" in sources
+        assert "anden udgave af samme møde" in sources and "class='source-pdf'" in sources
         con.execute("DELETE FROM document_versions WHERE channel = 'pdf'")  # a meeting known only from the portal
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=30)
