@@ -67,7 +67,7 @@ def print_ingest_summary(report, con) -> None:
 @limit_options
 def ingest(paths: tuple[Path, ...], db_path: Path, workers: int | None, engine: str, progress: bool,
            allow_failures: bool, timeout_seconds: float, max_memory_mb: int) -> None:
-    """Ingest minutes PDFs (files or folders) into the warehouse.
+    """Ingest minutes PDFs and FirstAgenda meeting JSON (files or folders) into the warehouse.
 
     Known files (same content hash) are skipped; a changed file replaces its old rows. Broken files are
     recorded in `ingest_errors` and the batch goes on. Each document is read in a worker process with a time
