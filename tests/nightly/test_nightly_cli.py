@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_minutes_site, minutes_command, run_minutes, write_config
+from nightly_support import build_minutes_site, minutes_command, run_minutes, write_config
 
 
 COUNT_SQL = """SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM meetings),

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CAP_MB, TIMEOUT_SECONDS, build_minutes_site, run_minutes, write_config
+from nightly_support import CAP_MB, TIMEOUT_SECONDS, build_minutes_site, run_minutes, write_config
 
 from pipeline.ingest.fetch import PoliteClient, fetch_http_source, mark_ingested, pending_files, stored_name
 from pipeline.ingest.nightly import EXIT_LOCKED, NightlyLock, lock_path_for

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Site, page, pdf_bytes
+from nightly_support import Site, page, pdf_bytes
 
 from pipeline.ingest.fetch import FetchError, PoliteClient, fetch_http_source
 from pipeline.ingest.nightly import run_nightly
