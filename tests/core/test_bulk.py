@@ -14,6 +14,7 @@ ROWS = [
     [None, None, None, None, None, None, None, None],
     ["", 0, False, "2022-12-31", [], [], {}, -1e-9],
     ["ÆØÅ æøå – “” \n\t", -2_000_000_000, False, dt.date(1999, 1, 1), ["x" * 5000], [None, 3], {"k": None}, 1e300],
+    ["nul\x00byte \x01\u2028\ufeff", 1, True, None, ["a\x00b"], [0], {}, float("inf")],
 ]
 
 
