@@ -2,24 +2,17 @@
 1.000 with the project's scorer (a copy of ../shared/eval/score.py in tests/fixtures/parse/)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from core.core_support import scorer
 from pipeline.extract import extract_document
 from pipeline.parse.parser import parse_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "parse"
 STEM = "hedensted-2021-09-06"
-
-
-def _scorer():
-    spec = importlib.util.spec_from_file_location("gold_score", FIXTURES / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +26,7 @@ def test_seed_scores_one(extracted, tmp_path):
     pred_dir.mkdir()
     (gold_dir / f"{STEM}.json").write_bytes((FIXTURES / f"{STEM}.json").read_bytes())
     (pred_dir / f"{STEM}.json").write_text(json.dumps(parse_document(extracted).as_gold(), ensure_ascii=False))
-    results, _ = _scorer().score(str(gold_dir), str(pred_dir))
+    results, _ = scorer.score(str(gold_dir), str(pred_dir))
     below = {field: value for field, value in results.items() if isinstance(value, float) and value < 1.0}
     assert not below, below
 
