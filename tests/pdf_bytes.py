@@ -28,13 +28,14 @@ def encrypted_pdf() -> bytes:
     ], trailer_extra=b" /Encrypt 5 0 R /ID [<" + b"ab" * 16 + b"> <" + b"ab" * 16 + b">]")
 
 
-def one_page_pdf(content: bytes) -> bytes:
-    """A one-page PDF printing `content` (a content stream) with Helvetica as /F1."""
+def one_page_pdf(content: bytes, fonts: tuple[str, ...] = ("Helvetica",)) -> bytes:
+    """A one-page PDF printing `content` (a content stream) with the standard `fonts` as /F1, /F2, …"""
+    names = b" ".join(b"/F%d %d 0 R" % (k + 1, k + 5) for k in range(len(fonts)))
     return pdf_from_objects([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"/Resources << /Font << " + names + b" >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ])
+    ] + [b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % font.encode()
+         for font in fonts])

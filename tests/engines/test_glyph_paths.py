@@ -24,15 +24,7 @@ def _rows(doc) -> list[tuple]:
 
 def _two_font_pdf(content: bytes) -> bytes:
     """One page with /F1 Helvetica and /F2 Helvetica-Bold."""
-    return pdf_from_objects([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-    ])
+    return one_page_pdf(content, fonts=("Helvetica", "Helvetica-Bold"))
 
 
 def test_c_extension_is_built():
