@@ -6,6 +6,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.classify import DocClass
+
+MINUTES_CLASSES = [c.value for c in DocClass if c.is_minutes]  # non-minutes documents have no meeting to export
 EXPORT_TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
                  "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
                  "parse_warnings", "ingest_errors", "document_versions", "meeting_events", "document_pages",
@@ -86,11 +89,12 @@ def export_json(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     # PDFs first: when a portal's data has the PDF's stem, the PDF keeps <stem>.json, the other gets <stem>.<channel>.json
     docs = con.execute("SELECT doc_id, source_file, coalesce(channel, 'pdf') FROM documents "
-                       "ORDER BY coalesce(channel, 'pdf') <> 'pdf', source_file").fetchall()
+                       "WHERE coalesce(doc_class, 'referat') IN (SELECT unnest(?::VARCHAR[])) "
+                       "ORDER BY coalesce(channel, 'pdf') <> 'pdf', source_file", [MINUTES_CLASSES]).fetchall()
     written: set[str] = set()
     for doc_id, source_file, channel in docs:
         gold = document_as_gold(con, doc_id)
-        if gold is None:  # not minutes: no meeting to export (its text is in document_pages)
+        if gold is None:
             continue
         name = Path(source_file).stem + ".json"
         if name in written:

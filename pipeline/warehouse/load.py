@@ -25,7 +25,7 @@ _MEETING_TABLES = ("attendance", "meeting_substitutes", "meeting_members", "meet
 
 
 def item_id(mid: str, item: Item) -> str:
-    return stable_id(mid, item.number if item.number is not None else f"pos{item.position}")
+    return stable_id(mid, versions.item_key(item))
 
 
 def _delete_meeting_rows(con: duckdb.DuckDBPyConnection, mid: str) -> None:
@@ -178,7 +178,7 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_m
         versions.record_event(con, "source_added", mid, new_doc, None,
                               f"kept as a source beside the current version: {versions.summarize(changes)}", changes)
     merged = _merged_meeting(live, contents)
-    target = _rekey(con, mid, merged, current[0])
+    target = _rekey(con, mid, merged)
     if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone():
         _delete_meeting_rows(con, target)  # a new meeting has no rows to delete (the common case)
     _write_meeting(con, target, current[0], merged, live, contents)
@@ -240,7 +240,7 @@ def _borrow_item_pages(merged: Meeting, pdf: Meeting) -> None:
             merged.items[position] = dataclasses.replace(item, first_page=match.first_page, last_page=match.last_page)
 
 
-def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, current_doc: str) -> str:
+def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting) -> str:
     """The meeting's id from its merged key fields, so the same sources give the same id in any order."""
     if not (merged.committee and merged.meeting_date and merged.start_time):
         return mid  # only a more specific key (a start time learnt from another source) renames a meeting
@@ -259,7 +259,7 @@ def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, current_do
 def _write_meeting(con: duckdb.DuckDBPyConnection, mid: str, doc_id: str, meeting: Meeting, live: list,
                    contents: dict[str, Meeting]) -> None:
     """The meeting's rows from its merged content: meeting, people, items and everything under them."""
-    source_file = con.execute("SELECT source_file FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()[0]
+    source_file = next(row[7] for row in live if row[0] == doc_id)
     item_docs = {id(i): (row[0], row[7]) for row in live for i in contents[row[0]].items}
     insert_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
                                    meeting.document_type, meeting.meeting_date, meeting.start_time,

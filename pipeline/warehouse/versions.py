@@ -17,6 +17,7 @@ other live versions in the same order.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -24,7 +25,7 @@ from datetime import datetime, timezone
 from enum import Enum
 
 import duckdb
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.model import Meeting
 
@@ -43,6 +44,11 @@ def stable_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
 
 
+def item_key(item) -> int | str:
+    """What identifies an item within its meeting: its number, or its position when it has none."""
+    return item.number if item.number is not None else f"pos{item.position}"
+
+
 def now_utc() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -59,11 +65,16 @@ def meeting_from_json(text: str) -> Meeting:
     return _build(Meeting, json.loads(text))
 
 
+@functools.cache
+def _type_hints(tp: type) -> dict:
+    return typing.get_type_hints(tp)  # resolving string annotations is slow; a meeting has hundreds of objects
+
+
 def _build(tp, value):
     if value is None:
         return None
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
+        hints = _type_hints(tp)
         return tp(**{f.name: _build(hints[f.name], value[f.name])
                      for f in dataclasses.fields(tp) if f.init and f.name in value})
     if isinstance(tp, type) and issubclass(tp, Enum):
@@ -97,7 +108,8 @@ def title_overlap(a: list[str], b: list[str]) -> float:
         return 0.0
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     long_norm = [norm_name(t) for t in long_]
-    hits = sum(1 for t in short if any(fuzz.ratio(norm_name(t), o) >= SAME_TITLE for o in long_norm))
+    hits = sum(1 for t in short
+               if process.extractOne(norm_name(t), long_norm, scorer=fuzz.ratio, score_cutoff=SAME_TITLE) is not None)
     return hits / len(short)
 
 
@@ -178,8 +190,11 @@ def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str
     """The id of the stored meeting this document describes, or a new deterministic id."""
     if not key.complete:
         return stable_id("doc", doc_id)
-    candidates = [r[0] for r in con.execute("SELECT meeting_id FROM meetings WHERE meeting_date = CAST(? AS DATE)",
-                                            [key.meeting_date]).fetchall()]
+    # meetings of the same day and body (other committees are ruled out before their keys are loaded)
+    candidates = [mid for mid, municipality, committee in con.execute(
+        "SELECT meeting_id, municipality, committee FROM meetings WHERE meeting_date = CAST(? AS DATE)",
+        [key.meeting_date]).fetchall()
+        if same_body(key.municipality, municipality) and same_body(key.committee, committee)]
     if candidates:
         key = dataclasses.replace(key, titles=specific_titles(con, key.titles))
     scored = sorted(((score, mid) for mid in candidates if (score := match_score(key, stored_key(con, mid))) is not None),
@@ -204,7 +219,7 @@ def describe_changes(old: Meeting | None, new: Meeting) -> dict:
     if old is None:
         return {}
     def by_key(meeting):
-        return {(i.number if i.number is not None else f"pos{i.position}"): i for i in meeting.items}
+        return {item_key(i): i for i in meeting.items}
     before, after = by_key(old), by_key(new)
     changes: dict = {}
     fields = {f: [getattr(old, f), getattr(new, f)] for f in MERGED_FIELDS + ("document_type",)
