@@ -38,17 +38,14 @@ def _open(db_path: Path, rebuild: bool = False):
         writer = connect(db_path)
         rebuild_index(writer)
         writer.close()
-    import duckdb
-
+    from pipeline.warehouse.db import WarehouseBusy
     from pipeline.warehouse.snapshot import snapshot_path
 
     try:
         con = connect(db_path, read_only=True)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc))
-    except duckdb.IOException:  # an ingest is writing: read the last published snapshot instead
+    except WarehouseBusy:  # an ingest is writing: read the last published snapshot instead
         if not snapshot_path(db_path).exists():
-            raise click.ClickException(f"{db_path} is being written by another process and has no snapshot yet")
+            raise  # nothing published yet: busy, exit 75
         click.echo(f"(the warehouse is being written; searching its last snapshot)", err=True)
         con = connect(snapshot_path(db_path), read_only=True)
     if not index_exists(con):

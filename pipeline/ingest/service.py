@@ -136,12 +136,19 @@ def scan_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Unusable]]:
     return files, problems
 
 
-def is_candidate(path: Path) -> bool:
+CANDIDATE_SUFFIXES = (".pdf", ".json")
+
+
+def is_candidate(path: Path, regular_file: bool = True) -> bool:
     """Whether a file found under a folder is ingested: PDFs (any case of .pdf) and FirstAgenda meeting JSON
-    (the one place to add formats)."""
+    (the one place to add formats). JSON is recognised by its content, which is only read from a regular file:
+    anything else with a candidate's name counts as a candidate, so the scan records it instead of opening it."""
     from pipeline.portal.reader import is_portal_candidate
 
-    return path.name.lower().endswith(".pdf") or is_portal_candidate(path)
+    name = path.name.lower()
+    if not regular_file:
+        return name.endswith(CANDIDATE_SUFFIXES)
+    return name.endswith(".pdf") or is_portal_candidate(path)
 
 
 def _walk(folder: Path, found: list[Path], problems: list[Unusable]) -> None:
@@ -163,16 +170,15 @@ def _walk(folder: Path, found: list[Path], problems: list[Unusable]) -> None:
             continue
         for entry in entries:
             path = Path(entry.path)
-            is_pdf = is_candidate(path)
             try:
                 info = path.stat()
             except OSError as exc:
-                if is_pdf or exc.errno == errno.ELOOP:
+                if is_candidate(path, regular_file=False) or exc.errno == errno.ELOOP:
                     problems.append(_stat_problem(path, exc))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 stack.append(path)
-            elif not is_pdf:
+            elif not is_candidate(path, regular_file=stat.S_ISREG(info.st_mode)):
                 continue
             elif stat.S_ISREG(info.st_mode):
                 found.append(path)

@@ -28,6 +28,7 @@ def hostile_batch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     shutil.copy(good_pdf("east-0006"), folder / NON_UTF8)
     os.mkfifo(folder / "b-fifo.pdf")
+    os.mkfifo(folder / "b-fifo.json")  # a portal-JSON name: its content must not be sniffed (opening would block)
     os.symlink("c-loop.pdf", folder / "c-loop.pdf")
     shutil.copy(good_pdf("east-0001"), folder / "d-first.pdf")
     shutil.copy(good_pdf("east-0001"), folder / "e-same-bytes.pdf")
@@ -57,6 +58,7 @@ def test_non_utf8_file_name_is_ingested_and_files_after_it_too(hostile_batch):
 def test_fifo_device_and_symlink_loop_are_skipped_with_a_record(hostile_batch):
     reasons = {Path(p).name: r for p, r in hostile_batch["errors"].items()}
     assert reasons["b-fifo.pdf"] == "not_regular_file"
+    assert reasons["b-fifo.json"] == "not_regular_file"
     assert reasons["zero"] == "not_regular_file"
     assert reasons["c-loop.pdf"] == "symlink_loop"
     assert hostile_batch["elapsed"] < 120  # it returned (reading a FIFO or /dev/zero never would)

@@ -80,3 +80,24 @@ def test_nightly_refused_because_busy_exits_75_and_is_recorded(busy_db, tmp_path
                              capture_output=True, text=True, timeout=60)
     # the warehouse is still busy, yet the refused run is listed (from the file beside it)
     assert "refused" in listing.stdout and "busy" in listing.stdout, listing.stdout + listing.stderr
+
+
+def test_search_reads_the_snapshot_while_an_ingest_writes(tmp_path):
+    """A search during an ingest answers from the last published snapshot instead of failing as busy."""
+    db = tmp_path / "w.duckdb"
+    ingested = CliRunner().invoke(cli, COMMANDS["ingest"](db, tmp_path))
+    assert ingested.exit_code == 0, ingested.output
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, duckdb
+        con = duckdb.connect({str(db)!r})
+        print("ready", flush=True)
+        sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = CliRunner().invoke(cli, ["search", "indstilling", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        assert "snapshot" in result.stderr and "hits" in result.stdout
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
