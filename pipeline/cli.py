@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from pipeline.commands.options import (allow_failures_option, db_option, limit_options, make_limits, stamp)
+from pipeline.ingest.nightly import EXIT_LOCKED
 from pipeline.warehouse.db import WarehouseBusy, WarehouseError, connect
 
-EXIT_BUSY = 75  # EX_TEMPFAIL: the warehouse is open in another process; try again later
+EXIT_BUSY = EXIT_LOCKED  # EX_TEMPFAIL: the warehouse is open in another process; try again later
 
 
 class WarehouseBusyError(click.ClickException):

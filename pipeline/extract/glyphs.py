@@ -24,6 +24,7 @@ _FUNCTIONS = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in (
     pdfium_c.FPDFText_GetTextObject, pdfium_c.FPDFText_GetUnicode,
     pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin))
 
+# pdfplumber's word/line tolerances (WordExtractor / TextMap defaults); the per-glyph path in pdfium_engine uses them too
 _X_TOLERANCE = 3.0
 _Y_TOLERANCE = 3.0
 

@@ -29,15 +29,13 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.extract.base import ExtractionError, has_doubled_glyphs
-from pipeline.extract.glyphs import group_words, has_doubled, read_glyphs, text_of
+from pipeline.extract.glyphs import _X_TOLERANCE, _Y_TOLERANCE, group_words, has_doubled, read_glyphs, text_of
 from pipeline.model import ExtractedDocument, Line, Page
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique", re.IGNORECASE)
 
-# pdfplumber's defaults (WordExtractor / TextMap)
-_X_TOLERANCE = 3.0
-_Y_TOLERANCE = 3.0
+# pdfplumber's defaults (WordExtractor / TextMap); the word/line tolerances are the vectorised path's own
 _DEDUPE_TOLERANCE = 1.0
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 _LIGATURE_TABLE = str.maketrans(_LIGATURES)
@@ -55,7 +53,6 @@ class _Font:
         self.upright = upright
 
 
-_NO_FONT = _Font("", False, False, True)
 
 def _font_of(font, buffer) -> tuple[str, bool, bool]:
     """Font name (subset prefix removed), bold (name or FontWeight >= 600), italic (name)."""

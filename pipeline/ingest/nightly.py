@@ -24,7 +24,7 @@ from pipeline.ingest.sources import Config, Source
 EXIT_OK = 0
 EXIT_SOURCE_FAILED = 1
 EXIT_FILES_FAILED = 1  # single files failed (unless the operator allows it: --allow-failures)
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock, or the warehouse is busy; try again later
 
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -450,7 +450,3 @@ def protocol_notes(text: str | None) -> list[ProtocolNote]:
     """Notes of a decision text (kept for callers of the old name; see `read_decision`)."""
     return read_notes(text)
 
-
-def deviates(outcome: str, text: str | None, recommendation: str | None) -> bool | None:
-    """Deviation from the recommendation (kept for callers of the old name; see `deviates_from`)."""
-    return deviates_from(outcome, recommendation)

@@ -31,10 +31,6 @@ def lexicon() -> frozenset[str]:
     return frozenset(v for v in lemma_table().values() if isinstance(v, str))
 
 
-def lemma(word: str) -> str:
-    return lemma_table().get(word, word)
-
-
 def ensure_fts(con) -> None:
     """Make DuckDB's `stem()` available on this connection."""
     loaded = con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'fts'").fetchone()

@@ -38,7 +38,3 @@ def skeleton(word: str) -> str:
         w = w.replace(a, b)
     return w
 
-
-def danish_letters(word: str) -> str:
-    """Old/ASCII spellings to Danish letters: aa->å, oe->ø, ae->æ (used for display of a folded query)."""
-    return word.replace("aa", "å").replace("oe", "ø").replace("ae", "æ")

@@ -307,7 +307,7 @@ def _ocr_columns(doc) -> list:
     if not pages:
         return [None, None, None]
     known = [page.ocr_confidence for page in pages if page.ocr_confidence is not None]
-    return [[page.number for page in pages], [page.ocr_confidence for page in pages],
+    return [doc.ocr_pages, [page.ocr_confidence for page in pages],
             round(sum(known) / len(known), 2) if known else None]
 
 

@@ -305,10 +305,13 @@ def items_by_id(cur, item_ids: list[str]) -> list[ItemRow]:
     return [rows[i] for i in item_ids if i in rows]
 
 
+NO_PDF = ("", "")  # pdf_source of a known document without any PDF
+
+
 def pdf_source(cur, doc_id: str) -> tuple[str, str] | None:
     """(source_path, file name) of the PDF to show for a document: the document itself when it came as a PDF;
     for portal data, the meeting's best live PDF version -- the file its items' page numbers were taken from
-    (pipeline.warehouse.load._borrow_item_pages); None when there is no PDF."""
+    (pipeline.warehouse.load._borrow_item_pages); NO_PDF when there is none; None for an unknown document."""
     row = cur.execute("SELECT source_path, source_file, coalesce(channel, 'pdf') FROM documents WHERE doc_id = ?",
                       [doc_id]).fetchone()
     if row is None:
@@ -320,4 +323,4 @@ def pdf_source(cur, doc_id: str) -> tuple[str, str] | None:
                           WHERE v.channel = 'pdf' AND v.status <> 'superseded' AND NOT v.supplement
                           ORDER BY CASE v.document_type WHEN 'referat' THEN 2 WHEN 'dagsorden' THEN 1 ELSE 0 END DESC,
                                    v.first_seen DESC, v.doc_id DESC
-                          LIMIT 1""", [doc_id]).fetchone()
+                          LIMIT 1""", [doc_id]).fetchone() or NO_PDF

@@ -238,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, "text/html; charset=utf-8", page.encode("utf-8"), extra)
 
     # -- search ----------------------------------------------------------------------------------
-    def run_search(self, params: dict, limit: int):
+    def run_search(self, params: dict, limit: int, snippets: bool = True, facets: bool = True):
         page = int_param(params, "page", 1, 1, MAX_PAGE)
         filters = Filters(municipality=params.get("municipality") or None, committee=params.get("committee") or None,
                           date_from=parse_date(params.get("from")), date_to=parse_date(params.get("to")),
@@ -249,7 +249,8 @@ class Handler(BaseHTTPRequestHandler):
         if sort not in SORTS:
             raise BadRequest("Ukendt sortering.")
         result = self.interruptible(lambda cur: search(cur, params.get("q", ""), filters, limit=limit,
-                                                       offset=(page - 1) * limit, sort=sort))
+                                                       offset=(page - 1) * limit, sort=sort, snippets=snippets,
+                                                       facets=facets))
         return result, page
 
     def document_hits(self, params: dict) -> list[dict]:
@@ -321,10 +322,6 @@ def parse_date(value: str | None) -> dt.date | None:
         raise BadRequest("Datoen skal skrives ÅÅÅÅ-MM-DD.") from None
 
 
-def pdf_href(doc_id: str, page) -> str:
-    return f"/pdf/{quote(doc_id)}#page={int(page or 1)}"
-
-
 # -- pages -----------------------------------------------------------------------------------------
 def api_search(req: Handler, match, params: dict) -> None:
     limit = int_param(params, "limit", PAGE_SIZE, 1, 100)
@@ -350,7 +347,7 @@ def documents_html(hits: list[dict]) -> str:
     if not hits:
         return ""
     rows = "".join(
-        f"<li><a class='pdf' href='{esc(pdf_href(h['doc_id'], h['page']))}'>{esc(h['title'] or h['source_file'])}</a>"
+        f"<li><a class='pdf' href='{esc(site.pdf_url(h['doc_id'], h['page']))}'>{esc(h['title'] or h['source_file'])}</a>"
         f" <span class='meta'>{esc(h['doc_class'])} · {esc(h['source_file'])}"
         + (f", side <span class='page'>{esc(h['page'])}</span>" if h["page"] else "") + "</span>"
         + (f"<div class='snippet'>…{esc(h['snippet'])}…</div>" if h["snippet"] else "")
@@ -408,7 +405,7 @@ def search_page(req: Handler, match, params: dict) -> None:
                 f"<div class='meta'>{esc(hit.municipality)} · {esc(hit.committee)} · {esc(date)} · "
                 f"punkt {esc(hit.number)} · {esc(OUTCOME_LABELS.get(hit.outcome or '', hit.outcome))}" + case + "</div>"
                 f"<div class='snippet'>{hit.snippet_html}</div>"
-                f"<div class='meta'><a class='pdf' href='{esc(pdf_href(hit.doc_id, hit.cited_page))}'>"
+                f"<div class='meta'><a class='pdf' href='{esc(site.pdf_url(hit.doc_id, hit.cited_page))}'>"
                 f"{esc(hit.source_file)}, side <span class='page'>{esc(hit.cited_page)}</span></a></div>"
                 + "".join(f"<div class='meta same-case'>Samme sag: <a href='/item/{quote(o.item_id)}'>{esc(o.committee)}, "
                           f"{esc(o.meeting_date)}, punkt {esc(o.number)}</a></div>" for o in same_case)
@@ -446,7 +443,7 @@ def item_page(req: Handler, match, params: dict) -> None:
              f"{esc(item['document_type'])}" + (f" · sag {esc(item['case_number'])}" if item["case_number"] else "")
              + (" · lukket punkt" if item["closed"] else "") + "</p>",
              site.item_links_html(item),
-             f"<p><a id='pdf-link' href='{esc(pdf_href(item['doc_id'], item['first_page']))}'>"
+             f"<p><a id='pdf-link' href='{esc(site.pdf_url(item['doc_id'], item['first_page']))}'>"
              f"Åbn {esc(item['source_file'])} på side {esc(item['first_page'])}</a></p>"]
     for section in item["sections"]:
         parts.append(f"<div class='section'><h3>{esc(section['heading'] or section['kind'])}</h3>"
@@ -474,13 +471,12 @@ def item_page(req: Handler, match, params: dict) -> None:
 def send_pdf(req: Handler, match, params: dict) -> None:
     cur = req.server.warehouse.cursor()
     try:
-        known = cur.execute("SELECT 1 FROM documents WHERE doc_id = ?", [match.group("doc_id")]).fetchone()
-        row = site.queries.pdf_source(cur, match.group("doc_id")) if known else None
+        row = site.queries.pdf_source(cur, match.group("doc_id"))
     finally:
         cur.close()
-    if not known:
+    if row is None:
         return req.send_error_page(HTTPStatus.NOT_FOUND, "Dokumentet findes ikke.")
-    if row is None:  # portal data of a meeting whose PDF was never ingested
+    if row is site.queries.NO_PDF:  # portal data of a meeting whose PDF was never ingested
         return req.send_error_page(HTTPStatus.NOT_FOUND, "Mødet findes kun som portaldata; der er ingen PDF at vise.")
     candidates = [Path(row[0])] + [d / Path(row[1]).name for d in req.server.pdf_dirs]
     for path in candidates:
@@ -507,7 +503,7 @@ def site_page(req: Handler, match, params: dict) -> None:
 
 def search_feed(req: Handler, match, params: dict) -> None:
     """Atom feed of a search (query plus filters), newest first."""
-    result, _ = req.run_search({**params, "sort": "date", "page": "1"}, FEED_SIZE)
+    result, _ = req.run_search({**params, "sort": "date", "page": "1"}, FEED_SIZE, snippets=False, facets=False)
     query = {k: v for k, v in params.items() if k not in ("page", "sort")}
     host, port = req.server.server_address[:2]
     cur = req.server.warehouse.cursor()

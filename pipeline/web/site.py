@@ -362,6 +362,3 @@ def render(cur, path: str, params: dict) -> tuple[str, str] | None:
     return ("application/atom+xml; charset=utf-8" if feed else "text/html; charset=utf-8"), body
 
 
-def is_site_path(path: str) -> bool:
-    return path.startswith(("/seneste", "/udvalg", "/sag/", "/medlem/", "/moede/", "/feed/"))
-
