@@ -30,8 +30,9 @@ from spacy.util import filter_spans
 from pipeline.extract.ocr import ocr_warnings
 from pipeline.model import Absence, Decision, Meeting, ParseWarning
 from pipeline.parse.attendance import absent_items
-from pipeline.parse.dates import ISO_DATE, NUM_DATE, WORD_DATE
 from pipeline.parse.case_numbers import EMN, KLE, SLASH, YEAR_SERIAL, bare_case_number
+from pipeline.parse.checks import meeting_warnings
+from pipeline.parse.dates import ISO_DATE, NUM_DATE, WORD_DATE
 from pipeline.parse.items import build_item
 from pipeline.parse.layout_doc import LAYOUT, lines_span
 from pipeline.parse.metadata import read_front_matter
@@ -296,24 +297,12 @@ def _resolve_attendance(meeting: Meeting) -> None:
 def _collect_warnings(meeting: Meeting, doc: Doc) -> None:
     warn = meeting.warnings.append
     lexicon, lines, pages, front_end = doc._.lexicon, doc._.lines, doc._.pages, doc._.front_end
-    if not meeting.meeting_date:
-        warn(ParseWarning("unparsed_date", "no meeting date could be read from the front matter"))
-    if not meeting.committee:
-        warn(ParseWarning("no_committee", "no committee name found"))
-    if not meeting.items:
-        warn(ParseWarning("no_items", "no agenda items were recognised"))
-    previous = None
-    seen = set()
-    for item in meeting.items:
-        if item.number in seen:
-            warn(ParseWarning("duplicate_item_number", f"item number {item.number} occurs twice", item.number, item.first_page))
-        if previous is not None and item.number is not None and item.number <= previous:
-            warn(ParseWarning("non_increasing_item_number", f"item {item.number} follows item {previous}", item.number, item.first_page))
-        seen.add(item.number)
-        previous = item.number
-        if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text) \
-                and not lexicon.needs_no_decision(item.title):
-            warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number, item.first_page))
+    meeting.warnings.extend(meeting_warnings(meeting, lexicon))
+    numbered = [item for item in meeting.items if item.number is not None]
+    for previous, item in zip(numbered, numbered[1:]):  # printed order is layout: the portal has none
+        if item.number <= previous.number:
+            warn(ParseWarning("non_increasing_item_number", f"item {item.number} follows item {previous.number}",
+                              item.number, item.first_page))
     for page in pages:
         if not page.has_text_layer and not page.ocr:
             warn(ParseWarning("no_text_layer", f"page {page.number} has no text layer (scanned?)", None, page.number))
@@ -330,9 +319,6 @@ def _collect_warnings(meeting: Meeting, doc: Doc) -> None:
         if page.lines and page.number not in covered:
             meeting.unassigned_pages.append(page.number)
             warn(ParseWarning("unassigned_page", f"text on page {page.number} belongs to no item", None, page.number))
-    for absence in meeting.absent:
-        if meeting.members and absence.name not in meeting.members:
-            warn(ParseWarning("unmatched_member", f"absent '{absence.name}' is not in the member list"))
 
 
 # --------------------------------------------------------------------------- lemmas

@@ -92,11 +92,6 @@ def clean_lines(text: str) -> list[str]:
     return [line for line in (re.sub(r"\s+", " ", l).strip() for l in text.split("\n")) if line]
 
 
-def needs_no_decision(title: str) -> bool:
-    """Signature pages and the like ('Underskriftsark') carry no decision by nature."""
-    return lexicon().needs_no_decision(title)
-
-
 def line_heading(text: str, bold: bool) -> str | None:
     """The heading a lone line states ('Sagsprocedure' printed bold, 'Indstilling' alone), or None.
 

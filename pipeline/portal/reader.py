@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.model import Absence, ExtractedDocument, Item, Meeting, ParsedDocument, ParseWarning, Section
+from pipeline.parse.checks import meeting_warnings
 from pipeline.portal import danish
 from pipeline.portal.html import BULLET, HtmlLine, HtmlSection, fold, html_sections
 
@@ -291,27 +292,10 @@ def _warnings(meeting: Meeting, moede: dict) -> None:
     warn = meeting.warnings.append
     if _CANCELLED.search(" ".join((_text(moede.get("Navn")), _text(moede.get("Description"))))):
         warn(ParseWarning("meeting_cancelled", "the portal marks this meeting as cancelled (aflyst)"))
-    if not meeting.meeting_date:
-        warn(ParseWarning("unparsed_date", "the meeting JSON has no date (Moede.Dato)"))
-    if not meeting.committee:
-        warn(ParseWarning("no_committee", "the meeting JSON names no committee (Udvalg.Navn)"))
-    if not meeting.items:
-        warn(ParseWarning("no_items", "the meeting JSON has no agenda items (Dagsordenpunkter)"))
-    seen: set[int] = set()
     for item in meeting.items:
         if item.number is None:
             warn(ParseWarning("unnumbered_item", f"item '{item.title[:60]}' has no number"))
-        elif item.number in seen:
-            warn(ParseWarning("duplicate_item_number", f"item number {item.number} occurs twice", item.number))
-        if item.number is not None:
-            seen.add(item.number)
-        if meeting.document_type == "referat" and not item.closed and not (item.decision and item.decision.text) \
-                and not danish.needs_no_decision(item.title):
-            warn(ParseWarning("item_without_decision", f"item {item.number} has no decision", item.number))
-    if meeting.members:
-        for absence in meeting.absent:
-            if absence.name not in meeting.members:
-                warn(ParseWarning("unmatched_member", f"absent '{absence.name}' is not in the member list"))
+    meeting.warnings.extend(meeting_warnings(meeting, danish.lexicon()))
 
 
 def attachment_links(obj: dict, api_url: str | None = None) -> list[AttachmentLink]:
