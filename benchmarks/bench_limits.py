@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.ingest.service import Limits, _warm_up, ingest_paths, process_file, scan_inputs, sha256_of
+from pipeline.ingest.preload import preload_worker_state
+from pipeline.ingest.service import Limits, ingest_paths, process_file, scan_inputs, sha256_of
 from pipeline.warehouse.db import connect
 from pipeline.warehouse.load import load_document
 
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     files, _ = scan_inputs([args.dir])
-    _warm_up()
+    preload_worker_state()
     variants = {"in-process": lambda f, d: in_process(f, d),
                 "pool": lambda f, d: pooled(f, d, Limits()),
                 "pool-nolimit": lambda f, d: pooled(f, d, Limits(timeout_seconds=0, memory_mb=0))}

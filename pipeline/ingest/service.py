@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 from tqdm import tqdm
 
+from pipeline.ingest.preload import preload_worker_state
 from pipeline.model import ParsedDocument
 
 
@@ -236,7 +237,7 @@ def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
             pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
-    _warm_up()  # before the limits: loading the model is not a document's time or memory
+    preload_worker_state()  # before the limits (a no-op when forked from a preloaded parent)
     try:  # a worker that aborts (e.g. at the memory limit) must not write a core file of that size
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     except (ValueError, OSError):
@@ -247,17 +248,6 @@ def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _warm_up() -> None:
-    """Import the extraction and parsing stages and load the spaCy pipeline once per worker."""
-    try:
-        import pipeline.extract  # noqa: F401
-        from pipeline.parse.nlp import load_pipeline
-
-        load_pipeline()
-    except Exception:  # a missing model is reported by the first document, with its reason
-        pass
 
 
 class _TimeLimit:
@@ -383,8 +373,6 @@ class _Pool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            from pipeline.ingest.preload import preload_worker_state
-
             preload_worker_state()  # loaded once here, inherited by every forked worker (and a restarted pool)
             self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
                                                 initargs=(os.getpid(), self.limits.memory_mb))
@@ -602,7 +590,6 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
         bar.update(1)
 
     if todo:
-        _warm_up()  # once in this process: forked workers inherit the loaded model instead of each loading it
         pool = _Pool(min(max(1, workers or os.cpu_count() or 1), len(todo)), engine, limits)
         try:
             pool.run(todo, handle)
