@@ -5,7 +5,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
-from pipeline.model import Absence
+from pipeline.model import Absence, Meeting
 from pipeline.parse.patterns import Lexicon
 
 _PARTY = re.compile(r"\s*\((?:[A-ZÆØÅ]{1,3}|[A-ZÆØÅ][a-zæøå]+)\)")
@@ -126,3 +126,22 @@ def absent_items(note: str | None, item_numbers: list[int]) -> set[int] | None:
             return {n for n in item_numbers if n >= last}
         return {n for n in item_numbers if n > last}
     return set(numbers)
+
+
+def resolve_attendance(meeting: Meeting, whole_meeting_per_item: bool = True) -> None:
+    """Meeting-level absences become per-item absences (those whose qualifier names items, and with
+    `whole_meeting_per_item` the ones for the whole meeting too); absences printed only under items become
+    meeting-level absences when the meeting lists none."""
+    numbers = [item.number for item in meeting.items if item.number is not None]
+    for absence in meeting.absent:
+        missed = absent_items(absence.note, numbers)
+        if missed is None and not whole_meeting_per_item:
+            continue
+        for item in meeting.items:
+            if (missed is None or item.number in missed) and absence.name not in item.absent:
+                item.absent.append(absence.name)
+    if not meeting.absent:
+        seen: list[str] = []
+        for item in meeting.items:
+            seen.extend(name for name in item.absent if name not in seen)
+        meeting.absent = [Absence(name, None) for name in seen]

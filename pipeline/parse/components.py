@@ -28,8 +28,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline.extract.ocr import ocr_warnings
-from pipeline.model import Absence, Decision, Meeting, ParseWarning
-from pipeline.parse.attendance import absent_items
+from pipeline.model import Decision, Meeting, ParseWarning
+from pipeline.parse.attendance import resolve_attendance
 from pipeline.parse.case_numbers import EMN, KLE, SLASH, YEAR_SERIAL, bare_case_number
 from pipeline.parse.checks import meeting_warnings
 from pipeline.parse.dates import ISO_DATE, NUM_DATE, WORD_DATE
@@ -263,7 +263,7 @@ def create_minutes_meeting(nlp: Language, name: str):
     def minutes_meeting(doc: Doc) -> Doc:
         meeting = doc._.meeting
         _resolve_document_type(meeting)
-        _resolve_attendance(meeting)
+        resolve_attendance(meeting)
         _collect_warnings(meeting, doc)
         return doc
 
@@ -274,24 +274,6 @@ def _resolve_document_type(meeting: Meeting) -> None:
     """An 'agenda' that records decisions is minutes (some systems keep the agenda title)."""
     if meeting.document_type == "dagsorden" and any(item.decision and item.decision.text for item in meeting.items):
         meeting.document_type = "referat"
-
-
-def _resolve_attendance(meeting: Meeting) -> None:
-    """Meeting-level absences become per-item absences; item-only absences become meeting-level."""
-    numbers = [item.number for item in meeting.items if item.number is not None]
-    for absence in meeting.absent:
-        missed = absent_items(absence.note, numbers)
-        for item in meeting.items:
-            if missed is None or item.number in missed:
-                if absence.name not in item.absent:
-                    item.absent.append(absence.name)
-    if not meeting.absent:
-        seen = []
-        for item in meeting.items:
-            for name in item.absent:
-                if name not in seen:
-                    seen.append(name)
-        meeting.absent = [Absence(name, None) for name in seen]
 
 
 def _collect_warnings(meeting: Meeting, doc: Doc) -> None:

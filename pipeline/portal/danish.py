@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-from pipeline.model import Absence, CaseNumber, Decision, Meeting
+from pipeline.model import CaseNumber, Decision, Meeting
 from pipeline.parse import decisions as decision_rules
-from pipeline.parse.attendance import absent_items, match_member, split_names
+from pipeline.parse import attendance
+from pipeline.parse.attendance import match_member, split_names
 from pipeline.parse.case_numbers import parse_case_number
 from pipeline.parse.headings import classify_heading, decision_heading
 from pipeline.parse.items import strip_lead_in
@@ -71,21 +72,9 @@ def split_decision_absences(lines: list[str], members: list[str]) -> tuple[list[
 
 
 def resolve_attendance(meeting: Meeting) -> None:
-    """Meeting-level absences with a qualifier that names items become per-item absences (as for PDFs);
-    absences printed under items become meeting-level absences when the meeting lists none."""
-    numbers = [item.number for item in meeting.items if item.number is not None]
-    for absence in meeting.absent:
-        missed = absent_items(absence.note, numbers)
-        if missed is None:
-            continue  # the whole meeting: the portal prints per-item absence under each decision itself
-        for item in meeting.items:
-            if item.number in missed and absence.name not in item.absent:
-                item.absent.append(absence.name)
-    if not meeting.absent:
-        seen: list[str] = []
-        for item in meeting.items:
-            seen.extend(name for name in item.absent if name not in seen)
-        meeting.absent = [Absence(name, None) for name in seen]
+    """As for PDFs, except absences for the whole meeting: the portal prints per-item absence under each
+    decision itself."""
+    attendance.resolve_attendance(meeting, whole_meeting_per_item=False)
 
 
 def clean_lines(text: str) -> list[str]:
