@@ -167,7 +167,7 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_m
 
     `new_meeting` is the parse of `new_doc` when it is at hand (saves reading it back from its JSON)."""
     live = con.execute("""SELECT doc_id, channel, document_type, supplement, first_seen, status,
-                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file
+                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file, marker
                           FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
                        [new_doc if new_meeting is not None else None, mid]).fetchall()
     known = {new_doc: new_meeting} if new_meeting is not None else {}
@@ -198,7 +198,7 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_m
         versions.record_event(con, "source_added", mid, new_doc, None,
                               f"kept as a source beside the current version: {versions.summarize(changes)}", changes)
     merged = _merged_meeting(live, contents)
-    target = _rekey(con, mid, merged)
+    target = _rekey(con, mid, merged, sorted({row[8] for row in live if row[8] is not None}))
     if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone():
         _delete_meeting_rows(con, target)  # a new meeting has no rows to delete (the common case)
     _write_meeting(con, target, current[0], merged, live, contents)
@@ -260,12 +260,11 @@ def _borrow_item_pages(merged: Meeting, pdf: Meeting) -> None:
             merged.items[position] = dataclasses.replace(item, first_page=match.first_page, last_page=match.last_page)
 
 
-def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting) -> str:
-    """The meeting's id from its merged key fields, so the same sources give the same id in any order."""
+def _rekey(con: duckdb.DuckDBPyConnection, mid: str, merged: Meeting, markers: list[str]) -> str:
+    """The meeting's id from its merged key fields, so the same sources give the same id in any order.
+    `markers`: the sorted markers of the meeting's live versions."""
     if not (merged.committee and merged.meeting_date and merged.start_time):
         return mid  # only a more specific key (a start time learnt from another source) renames a meeting
-    markers = [r[0] for r in con.execute("SELECT DISTINCT marker FROM document_versions WHERE meeting_id = ? AND "
-                                         "status <> 'superseded' AND marker IS NOT NULL ORDER BY 1", [mid]).fetchall()]
     target = versions.key_id(merged.municipality, merged.committee, merged.meeting_date, merged.start_time,
                              markers[0] if markers else None)
     if target == mid or con.execute("SELECT 1 FROM document_versions WHERE meeting_id = ? LIMIT 1", [target]).fetchone():
