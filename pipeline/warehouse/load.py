@@ -125,7 +125,7 @@ _TRACES = (("parse_warnings", "doc_id"), ("document_pages", "doc_id"), ("documen
 def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: str) -> tuple[str | None, list[str]]:
     """Delete what an earlier load of these bytes (or a failure at this path) left; returns the meeting of its
     version and the other documents stored at this path. One probe statement asks all of it, so a new document
-    (the common case) costs no DELETE at all instead of eight statements of ~1 ms each. (A UNION of LIMIT 1
+    (the common case) costs one statement instead of nine (~1 ms each). (A UNION of LIMIT 1
     lookups: EXISTS subqueries in one SELECT are planned as joins and cost several times more.)"""
     def param(column: str) -> str:
         return "$1" if column == "doc_id" else "$2"
