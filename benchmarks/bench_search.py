@@ -113,6 +113,9 @@ def grow(db: Path, target_items: int) -> int:
     # ordered by sid like a real build (appends in sid order): zone maps find an item's rows
     con.execute("CREATE OR REPLACE TABLE search_items AS SELECT * FROM search_items ORDER BY sid")
     con.execute("CREATE OR REPLACE TABLE search_pages AS SELECT * FROM search_pages ORDER BY sid, page")
+    from pipeline.search.index import SID_INDEXES
+
+    con.execute(SID_INDEXES)  # the tables were replaced: their sid indexes with them
     con.execute(f"UPDATE search_vocab SET df = df * {copies + 1}")
     con.execute("UPDATE search_meta SET items = (SELECT count(*) FROM search_items), built_at = epoch(now())")
     con.execute("CHECKPOINT")
