@@ -26,7 +26,8 @@ from pipeline.search.vocabulary import MemoryVocabulary
 CATEGORIES = ("committee", "municipality", "outcome", "document_type")
 KEEP = 2          # snapshots kept registered: the one being served and the one being swapped in
 MAX_POSTINGS_BYTES = 2 << 30   # postings held in memory up to this size (sid int32 + impact code per posting)
-CHUNK_ROWS = 8_000_000         # postings read per query while loading (bounded transient memory)
+CHUNK_ROWS = 8_000_000
+MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount         # postings read per query while loading (bounded transient memory)
 
 
 @dataclass
@@ -39,12 +40,16 @@ class Postings:
     codes: np.ndarray                 # uint8 or uint16
     impacts: np.ndarray               # float32, distinct impact values in code order
 
-    def rows(self, wid: int) -> tuple[np.ndarray, np.ndarray]:
-        """(sids, impacts as float32) of one word id; empty for an id beyond the table."""
+    def count(self, wid: int) -> int:
+        """Postings of one word id."""
+        return int(self.offsets[wid + 1] - self.offsets[wid]) if wid + 1 < len(self.offsets) else 0
+
+    def coded_rows(self, wid: int) -> tuple[np.ndarray, np.ndarray]:
+        """(sids, impact codes) of one word id; empty for an id beyond the table."""
         if wid + 1 >= len(self.offsets):
-            return self.sids[:0], self.impacts[:0]
+            return self.sids[:0], self.codes[:0]
         lo, hi = self.offsets[wid], self.offsets[wid + 1]
-        return self.sids[lo:hi], self.impacts[self.codes[lo:hi]]
+        return self.sids[lo:hi], self.codes[lo:hi]
 
     @property
     def nbytes(self) -> int:
@@ -105,6 +110,7 @@ class ResidentIndex:
     year: np.ndarray                  # int32, 0 = unknown
     year_code: np.ndarray             # int32 code into years (0 = unknown)
     years: list                       # [None, year1, year2, ...]
+    facet_code: np.ndarray            # int32: (committee, year, outcome) codes combined, for one bincount
     codes: dict[str, np.ndarray]      # category -> int32 code into names[category] (0 = NULL)
     names: dict[str, list]            # category -> [None, name1, name2, ...]
     newest_rank: np.ndarray           # int32: position under (meeting_date DESC NULLS LAST, sid)
@@ -189,8 +195,12 @@ def _read(con, key: tuple) -> ResidentIndex:
     year_code = np.zeros(size, dtype=np.int32)
     for code, value in enumerate(years, 1):
         year_code[year == value] = code
+    codes = {c: dense(c, np.int32) for c in CATEGORIES}
+    facet_code = (codes["committee"].astype(np.int64) * (len(years) + 1) + year_code) * len(names["outcome"]) \
+        + codes["outcome"]
     return ResidentIndex(key=key, present=present, day=dense("day", np.int32), has_day=dense("has_day", bool),
-                       year=year, year_code=year_code, years=[None] + years, codes={c: dense(c, np.int32) for c in CATEGORIES}, names=names,
+                       year=year, year_code=year_code, years=[None] + years, facet_code=facet_code, codes=codes,
+                       names=names,
                        newest_rank=dense("newest_rank", np.int32), newest_group=dense("newest_group", np.int32),
                        oldest_group=dense("oldest_group", np.int32))
 
@@ -252,9 +262,14 @@ def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[
     scores = np.zeros(items.size, dtype=np.float64)
     wids = sorted(weights)
     if items.postings is not None:
-        for k, wid in enumerate(wids):
-            sid, impact = items.postings.rows(wid)
-            value = impact.astype(np.float64) * weights[wid]
+        table = items.postings.impacts.astype(np.float64)
+        # the longest posting list first: it is written without reading (scores start at zero), the max of
+        # gather and scatter is paid only for the others (the max does not depend on the order)
+        for k, wid in enumerate(sorted(wids, key=items.postings.count, reverse=True)):
+            sid, codes = items.postings.coded_rows(wid)
+            # impact x weight for the corpus's few distinct impacts, then one gather: the same products as
+            # multiplying every posting's impact, in one pass instead of three
+            value = (table * weights[wid])[codes]
             # a word id holds an item at most once, so per word id a plain (gather, max, scatter) is exact
             scores[sid] = value if k == 0 else np.maximum(scores[sid], value)
         # impacts and weights are positive (log(1 + tf), title/decision weights; factor x log(1 + n/df)), so a
@@ -262,7 +277,7 @@ def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[
         if min(weights.values()) > 0 and float(items.postings.impacts.min(initial=1.0)) > 0:
             return scores > 0, scores
         for wid in wids:
-            matches[items.postings.rows(wid)[0]] = True
+            matches[items.postings.coded_rows(wid)[0]] = True
         return matches, scores
     # the ids are integers from our own vocabulary table (int() cast), never user text
     rows = con.execute(f"SELECT wid, sid, impact FROM search_postings WHERE wid IN ({', '.join(str(int(w)) for w in wids)})"
@@ -340,41 +355,51 @@ def _days(day) -> int:
 
 # -- facets and the page ----------------------------------------------------------------------------
 def facet_counts(items: ResidentIndex, hits: np.ndarray) -> dict[str, list[tuple]]:
-    """Counts per committee, year and outcome of the hits (NULL counted under None, as GROUP BY does)."""
-    out = {}
-    for category in ("committee", "outcome"):
-        counts = np.bincount(items.codes[category][hits], minlength=len(items.names[category]))
-        out[category] = [(items.names[category][code], int(n)) for code, n in enumerate(counts) if n]
-    counts = np.bincount(items.year_code[hits], minlength=len(items.years))
-    out["year"] = [(items.years[code], int(n)) for code, n in enumerate(counts) if n]
-    return {"committee": out["committee"], "year": out["year"], "outcome": out["outcome"]}
+    """Counts per committee, year and outcome of the hits (NULL counted under None, as GROUP BY does): one
+    gather and one bincount over the combined code, then the three margins."""
+    shape = (len(items.names["committee"]), len(items.years), len(items.names["outcome"]))
+    if shape[0] * shape[1] * shape[2] <= MAX_FACET_CELLS:
+        cube = np.bincount(items.facet_code[hits], minlength=shape[0] * shape[1] * shape[2]).reshape(shape)
+        margins = {"committee": (cube.sum(axis=(1, 2)), items.names["committee"]),
+                   "year": (cube.sum(axis=(0, 2)), items.years),
+                   "outcome": (cube.sum(axis=(0, 1)), items.names["outcome"])}
+    else:  # too many combinations for one small table: a bincount per facet
+        margins = {"committee": (np.bincount(items.codes["committee"][hits], minlength=shape[0]), items.names["committee"]),
+                   "year": (np.bincount(items.year_code[hits], minlength=shape[1]), items.years),
+                   "outcome": (np.bincount(items.codes["outcome"][hits], minlength=shape[2]), items.names["outcome"])}
+    return {facet: [(labels[code], int(n)) for code, n in enumerate(counts) if n]
+            for facet, (counts, labels) in margins.items()}
 
 
 def page(items: ResidentIndex, hits: np.ndarray, scores: np.ndarray, sort: str, limit: int, offset: int) -> list[int]:
-    """The sids of one page of hits in the SQL path's order, without sorting the whole hit set."""
-    score = scores[hits]
-    keys = {"relevance": [-score, items.newest_rank[hits]],
-            "date": [items.newest_group[hits], -score, hits],
-            "date_asc": [items.oldest_group[hits], -score, hits]}[sort]
-    chosen = smallest(keys, offset + limit)
-    return [int(s) for s in hits[chosen][offset:]]
+    """The sids of one page of hits in the SQL path's order, without sorting the whole hit set. Keys are
+    functions of the sids they are asked about: after the first key only the tied candidates are looked up."""
+    def neg_score(sids):
+        return -scores[sids]
+
+    def group(column):
+        return lambda sids: column[sids]
+
+    keys = {"relevance": [neg_score, group(items.newest_rank)],
+            "date": [group(items.newest_group), neg_score, lambda sids: sids],
+            "date_asc": [group(items.oldest_group), neg_score, lambda sids: sids]}[sort]
+    return [int(s) for s in smallest(hits, keys, offset + limit)[offset:]]
 
 
-def smallest(keys: list[np.ndarray], k: int) -> np.ndarray:
-    """Positions of the k smallest rows by the key tuple (most significant first; the last key unique), in
-    order. Each key narrows the candidates with a partition (linear time) before the final small sort."""
-    n = len(keys[0])
-    if k >= n:
-        return np.lexsort(keys[::-1])
-    decided, candidates, need = [], np.arange(n), k
-    for key in keys:
-        if len(candidates) <= need:
-            break
-        values = key[candidates]
-        threshold = np.partition(values, need - 1)[need - 1]
-        better = candidates[values < threshold]
-        decided.append(better)
-        need -= len(better)
-        candidates = candidates[values == threshold]
-    chosen = np.concatenate(decided + [candidates[:need]])
-    return chosen[np.lexsort([key[chosen] for key in keys[::-1]])]
+def smallest(rows: np.ndarray, keys: list, k: int) -> np.ndarray:
+    """The k rows that come first under the key tuple (`keys`: functions of rows, most significant first,
+    the last one unique), in order. Each key narrows the candidates with a partition (linear time) before the
+    final sort of at most k rows."""
+    if k < len(rows):
+        decided, candidates, need = [], rows, k
+        for key in keys:
+            if len(candidates) <= need:
+                break
+            values = key(candidates)
+            threshold = np.partition(values, need - 1)[need - 1]
+            better = candidates[values < threshold]
+            decided.append(better)
+            need -= len(better)
+            candidates = candidates[values == threshold]
+        rows = np.concatenate(decided + [candidates[:need]])
+    return rows[np.lexsort([key(rows) for key in keys[::-1]])]

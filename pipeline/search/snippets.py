@@ -8,6 +8,8 @@ import re
 
 WORD_RE = re.compile(r"[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉéÈè]+")
 WINDOW = 28
+# characters outside WORD_RE whose lower case is inside it (Kelvin sign -> k, Angstrom sign -> å)
+CASE_FOLDS_INTO_WORDS = frozenset("\u212a\u212b")
 
 
 def _phrase_spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
@@ -22,6 +24,11 @@ def _flags(text: str, words: set[str], phrases: list[str]) -> tuple[list, list[b
     """(tokens, is-match flag per token, phrase spans) of one page's normalised text. Without phrases the
     tokens are plain strings (no match objects: a page has thousands of words and most are not matches)."""
     if not phrases:
+        lowered = text.lower()
+        if len(lowered) == len(text) and not any(c in text for c in CASE_FOLDS_INTO_WORDS):
+            # lower-casing kept every character in or out of a word: the same tokens, lower-cased at once
+            tokens = WORD_RE.findall(lowered)
+            return tokens, list(map(words.__contains__, tokens)), []
         tokens = WORD_RE.findall(text)
         return tokens, [t.lower() in words for t in tokens], []
     tokens = list(WORD_RE.finditer(text))
@@ -36,7 +43,7 @@ def _best_start(tokens: list, flags: list[bool], window: int) -> tuple[tuple[int
         token = tokens[i]
         return (token if isinstance(token, str) else token.group(0)).lower()
 
-    matched = [i for i, f in enumerate(flags) if f]
+    matched = list(itertools.compress(range(len(flags)), flags))
     best_start, best_key = 0, (0, 0)
     last = 0
     for k, i in enumerate(matched):

@@ -119,6 +119,7 @@ class MemoryVocabulary(Vocabulary):
         for word in sorted(self.by_word, key=self._frequency_order):
             self.by_skeleton.setdefault(self.skeleton_of[word], []).append(word)
         self.by_length: dict[int, list[str]] = {}
+        self._of_length: dict[tuple[int, int], list[str]] = {}
         for word in sorted((w for w, r in self.by_word.items() if r[2] > 0), key=self._frequency_order):
             self.by_length.setdefault(len(word), []).append(word)
 
@@ -171,5 +172,8 @@ class MemoryVocabulary(Vocabulary):
         return next((w for w in self.by_skeleton.get(skeleton, ()) if w != word), None)
 
     def of_length(self, low: int, high: int) -> list[str]:
-        words = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
-        return sorted(words, key=self._frequency_order)
+        key = (low, high)
+        if key not in self._of_length:  # a few dozen length ranges: each sorted once
+            words = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
+            self._of_length[key] = sorted(words, key=self._frequency_order)
+        return self._of_length[key]
