@@ -303,25 +303,30 @@ def _case_scores(items: ResidentIndex, typed: str, score: float) -> tuple[np.nda
 
 def hit_scores(con, items: ResidentIndex, groups: list, case_score: float) -> tuple[np.ndarray, np.ndarray]:
     """(matches, score) per sid of an OR of AND groups of terms (no phrases): every term of a group must
-    match; an item's score is its best group's sum of term scores."""
-    matches = np.zeros(items.size, dtype=bool)
-    best = np.zeros(items.size, dtype=np.float64)
-    for group in groups:
-        group_match, group_score = None, None
-        for term in group:
-            if term.kind == "case":
-                m, s = _case_scores(items, term.case, case_score)
-            else:
-                m, s = _term_scores(con, items, term.weights)
-            # left to right, like the SQL path's t0.s + t1.s + ...: the same floats, the same order
-            group_match = m if group_match is None else group_match & m
-            group_score = s if group_score is None else group_score + s
-        if group_match is None:
-            continue
-        group_score = np.where(group_match, group_score, -np.inf)
+    match; an item's score is its best group's sum of term scores. Scores are meaningful where matches is
+    true only."""
+    results = [_group_scores(con, items, group, case_score) for group in groups if group]
+    if not results:
+        return np.zeros(items.size, dtype=bool), np.zeros(items.size, dtype=np.float64)
+    matches, best = results[0]
+    for group_match, group_score in results[1:]:  # OR: the better group's score where both match
         best = np.where(group_match & (~matches | (group_score > best)), group_score, best)
-        matches |= group_match
+        matches = matches | group_match
     return matches, best
+
+
+def _group_scores(con, items: ResidentIndex, group: list, case_score: float) -> tuple[np.ndarray, np.ndarray]:
+    """(matches, score) of one AND group: every term matches; the score is the sum of the term scores, added
+    left to right like the SQL path's t0.s + t1.s + ... (the same floats in the same order)."""
+    group_match, group_score = None, None
+    for term in group:
+        if term.kind == "case":
+            m, s = _case_scores(items, term.case, case_score)
+        else:
+            m, s = _term_scores(con, items, term.weights)
+        group_match = m if group_match is None else group_match & m
+        group_score = s if group_score is None else group_score + s
+    return group_match, group_score
 
 
 def filter_mask(items: ResidentIndex, filters) -> np.ndarray:
