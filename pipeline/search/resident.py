@@ -24,7 +24,7 @@ import numpy as np
 from pipeline.search.vocabulary import MemoryVocabulary
 
 CATEGORIES = ("committee", "municipality", "outcome", "document_type")
-KEEP = 2          # snapshots kept registered: the one being served and the one being swapped in
+KEEP = 4          # index versions kept at most (a server discards the one it stopped serving itself)
 MAX_POSTINGS_BYTES = 2 << 30   # postings held in memory up to this size (sid int32 + impact code per posting)
 CHUNK_ROWS = 8_000_000
 MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount         # postings read per query while loading (bounded transient memory)
@@ -158,8 +158,13 @@ def load(con, max_postings_bytes: int = MAX_POSTINGS_BYTES) -> ResidentIndex:
 
 def forget(con) -> None:
     """Drop this connection's index version from memory (searches on it run in SQL again)."""
+    discard(index_key(con))
+
+
+def discard(key: tuple) -> None:
+    """Drop an index version from memory (e.g. the snapshot a server no longer serves)."""
     with _LOCK:
-        _LOADED.pop(index_key(con), None)
+        _LOADED.pop(key, None)
 
 
 def loaded(key: tuple) -> ResidentIndex | None:

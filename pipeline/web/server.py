@@ -72,6 +72,7 @@ class Warehouse:
     def __init__(self, source, postings_bytes: int = resident.MAX_POSTINGS_BYTES):
         self._lock = threading.Lock()
         self.postings_bytes = postings_bytes
+        self._resident_key = None
         if isinstance(source, (str, Path)):
             from pipeline.warehouse.snapshot import SnapshotWatcher, ensure_snapshot
 
@@ -99,11 +100,15 @@ class Warehouse:
 
     def _load_resident(self, cur) -> None:
         try:
-            resident.load(cur, self.postings_bytes)
+            key = resident.load(cur, self.postings_bytes).key
         except Exception:  # e.g. out of memory: searches keep running in SQL
-            pass
+            return
         finally:
             cur.close()
+        with self._lock:
+            previous, self._resident_key = self._resident_key, key
+        if previous and previous != key:  # the snapshot swapped out: its index leaves memory
+            resident.discard(previous)
 
     def state(self):
         return self.watcher.current() if self.watcher else self.fixed
