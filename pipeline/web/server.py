@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pipeline.search import resident
 from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
-from pipeline.warehouse.documents import search_documents
+from pipeline.warehouse.documents import document_count, search_documents
 from pipeline.web import site
 from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
@@ -94,7 +94,8 @@ class Warehouse:
             return {"municipalities": [r[0] for r in cur.execute(
                         "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()],
                     "committees": [r[0] for r in cur.execute(
-                        "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()]}
+                        "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()],
+                    "documents": document_count(cur)}
         finally:
             cur.close()
 
@@ -278,6 +279,8 @@ class Handler(BaseHTTPRequestHandler):
         search without filters (they have no committee, date or outcome a filter could apply to)."""
         query = (params.get("q") or "").strip()
         if not query or any(params.get(k) for k in FILTER_PARAMS) or int_param(params, "page", 1, 1, MAX_PAGE) > 1:
+            return []
+        if not self.server.warehouse.lists()["documents"]:  # a snapshot without such documents: no query
             return []
         return self.interruptible(lambda cur: search_documents(cur, query, limit=DOCUMENT_HITS))
 
