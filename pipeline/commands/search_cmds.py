@@ -131,11 +131,17 @@ def search(query, municipality, committee, date_from, date_to, case_prefix, outc
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--pdf-dir", "pdf_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra folders to look for source PDFs in when documents.source_path has moved (repeatable).")
-def serve(db_path, host, port, pdf_dirs):
+@click.option("--index-memory", "index_memory_mb", type=click.IntRange(min=0), default=2048, show_default=True,
+              help="MB the search postings may take in memory (5 bytes each, ~1 GB per million items); "
+                   "a bigger index, or 0, reads them from disk (slower searches, same results).")
+def serve(db_path, host, port, pdf_dirs, index_memory_mb):
     """Serve a small search web site (read-only) over the warehouse's published snapshot.
 
     The site reads `<db>.snapshot.duckdb` (made now if missing; ingest and nightly publish a new one after each
     run and the site switches to it), so ingests can write the warehouse while the site keeps answering.
+
+    The site holds each snapshot's search index in memory (read in the background after start-up and after
+    each swap; until then searches run in SQL with the same results).
 
     Example: minutes serve --port 8765 --pdf-dir data/raw  (then open http://127.0.0.1:8765/)
     """
@@ -144,7 +150,8 @@ def serve(db_path, host, port, pdf_dirs):
     import duckdb
 
     try:  # serves the read-only snapshot beside the warehouse, so ingest/nightly can write meanwhile
-        server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs))
+        server = make_server(db_path, host=host, port=port, pdf_dirs=list(pdf_dirs),
+                             postings_bytes=index_memory_mb << 20)
     except (FileNotFoundError, RuntimeError, duckdb.Error, OSError) as exc:
         raise click.ClickException(f"cannot serve {db_path}: {exc}")
     click.echo(f"serving {db_path} on http://{host}:{server.server_address[1]}/  (Ctrl-C stops)")

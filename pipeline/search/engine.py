@@ -14,7 +14,11 @@ import datetime as dt
 import threading
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
+from pipeline.search import resident
 from pipeline.search.query import QueryError, QueryPlan, Term, analyse
+from pipeline.search.resident import index_key
 from pipeline.search.snippets import best_snippet, render_html, render_plain
 
 CASE_SCORE = 25.0
@@ -197,8 +201,7 @@ def _hits_sql(plan: QueryPlan, filters: Filters) -> tuple[str, list]:
 
 
 def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           sort: str = "relevance", mode: str = "danish", snippets: bool = True, facets: bool = True,
-           vocab=None) -> SearchResult:
+           sort: str = "relevance", mode: str = "danish", snippets: bool = True, facets: bool = True) -> SearchResult:
     """The items matching `query` (all its terms) under `filters`, one page of them ranked, the exact total
     and facet counts. mode='danish' (full analysis) or 'plain' (the typed words only, a baseline).
 
@@ -210,8 +213,36 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     if not (0 <= offset <= MAX_OFFSET) or not (1 <= limit <= MAX_LIMIT):
         raise ValueError("limit/offset out of range")
     filters = filters or Filters()
-    plan = _plan(con, query or "", mode == "plain")
-    if plan.empty and (query or "").strip():  # only stop words or punctuation: nothing to look for
+    key = index_key(con)
+    items = resident.loaded(key)
+    plan = _plan(con, key, query or "", mode == "plain", items.vocab if items else None)
+    nothing = plan.empty and bool((query or "").strip())  # only stop words or punctuation: nothing to look for
+    if items is not None and not plan.phrases:
+        total, facet_counts, page_sids, scores = _rank_in_memory(con, items, plan, filters, nothing, sort, limit,
+                                                                 offset, facets)
+    else:
+        total, facet_counts, page_sids, scores = _rank_in_sql(con, plan, filters, nothing, sort, limit, offset,
+                                                              facets)
+    for name in facet_counts:
+        facet_counts[name].sort(key=lambda kv: (-kv[1], str(kv[0])))
+    rows = []
+    if page_sids:
+        # the page's columns, read for its rows only (sid IN literal integers from our own index)
+        by_sid = {r[12]: r for r in con.execute(
+            f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid IN ({sid_list(page_sids)})").fetchall()}
+        rows = [by_sid[sid] + (scores.get(sid, 0.0),) for sid in page_sids if sid in by_sid]
+    hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
+    if snippets and hits:
+        _add_snippets(con, hits, {row[0]: int(row[12]) for row in rows}, plan)
+    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query,
+                        suggestion=plan.suggested_query if total == 0 else None, also_searched=list(plan.also),
+                        facets=facet_counts, plan=plan)
+
+
+def _rank_in_sql(con, plan: QueryPlan, filters: Filters, nothing: bool, sort: str, limit: int, offset: int,
+                 facets: bool) -> tuple[int, dict, list[int], dict[int, float]]:
+    """(total, facet counts, the page's sids, their scores) computed in one SQL statement."""
+    if nothing:
         hits_sql, params = "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
     else:
         hits_sql, params = _hits_sql(plan, filters)
@@ -246,26 +277,32 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
             facet_counts["outcome"].append((outcome, int(n)))
         else:
             total = int(n)
-    for name in facet_counts:
-        facet_counts[name].sort(key=lambda kv: (-kv[1], str(kv[0])))
-    rows = []
-    if page_sids:
-        # the page's columns, read for its rows only (sid IN literal integers from our own index)
-        by_sid = {r[12]: r for r in con.execute(
-            by_sids(f"SELECT {HIT_COLUMNS} FROM search_items si WHERE si.sid = {{sid}}", page_sids)).fetchall()}
-        rows = [by_sid[sid] + (scores.get(sid, 0.0),) for sid in page_sids if sid in by_sid]
-    hits = [SearchHit(*row[:12], score=float(row[13] or 0.0)) for row in rows]
-    if snippets and hits:
-        _add_snippets(con, hits, {row[0]: int(row[12]) for row in rows}, plan)
-    return SearchResult(hits=hits, total=int(total), corrected_query=plan.corrected_query,
-                        suggestion=plan.suggested_query if total == 0 else None, also_searched=list(plan.also),
-                        facets=facet_counts, plan=plan)
+    return total, facet_counts, page_sids, scores
 
 
-def by_sids(template: str, sids: list[int]) -> str:
-    """One point query per sid, UNION ALL-ed: `sid = n` lets DuckDB's zone maps read only the row groups
-    holding those rows (an IN list over scattered sids reads the whole table). sids are our own integers."""
-    return " UNION ALL ".join(template.format(sid=int(sid)) for sid in sids)
+def _rank_in_memory(con, items: resident.ResidentIndex, plan: QueryPlan, filters: Filters, nothing: bool, sort: str,
+                    limit: int, offset: int, facets: bool) -> tuple[int, dict, list[int], dict[int, float]]:
+    """The same as `_rank_in_sql` (no phrases), from the item columns held in memory (see `resident.py`)."""
+    mask = resident.filter_mask(items, filters)
+    if nothing:
+        mask[:] = False
+        scores = np.zeros(items.size)
+    elif plan.empty:
+        scores = np.zeros(items.size)
+    else:
+        groups = [g for g in plan.groups if g and not any(t.empty for t in g)]
+        matches, scores = resident.hit_scores(con, items, groups, CASE_SCORE)
+        mask &= matches
+    hits = np.flatnonzero(mask)
+    page_sids = resident.page(items, hits, scores, sort, limit, offset) if offset < len(hits) else []
+    facet_counts = resident.facet_counts(items, hits) if facets else {}
+    return len(hits), facet_counts, page_sids, {sid: float(scores[sid]) for sid in page_sids}
+
+
+def sid_list(sids: list[int]) -> str:
+    """`1, 2, 3` for `sid IN (...)`: with the ART index on sid (see `index.SID_INDEXES`) DuckDB looks the rows
+    up instead of scanning; sids are our own integers (int() cast), never user text."""
+    return ", ".join(str(int(sid)) for sid in sids)
 
 
 _PLANS: dict[tuple, QueryPlan] = {}
@@ -273,15 +310,13 @@ _PLANS_LOCK = threading.Lock()
 PLAN_CACHE = 2000
 
 
-def _plan(con, query: str, plain: bool) -> QueryPlan:
+def _plan(con, index: tuple, query: str, plain: bool, vocab=None) -> QueryPlan:
     """The query analysis, cached per index version (a long-running server sees popular queries again)."""
-    db, built = con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
-                            "(SELECT max(built_at) FROM search_meta)").fetchone()
-    key = (db, built, query, plain)
+    key = (*index, query, plain)
     with _PLANS_LOCK:
         plan = _PLANS.get(key)
     if plan is None:
-        plan = analyse(con, query, plain=plain)
+        plan = analyse(con, query, plain=plain, vocab=vocab)
         with _PLANS_LOCK:
             if len(_PLANS) >= PLAN_CACHE:
                 _PLANS.clear()
@@ -291,8 +326,9 @@ def _plan(con, query: str, plain: bool) -> QueryPlan:
 
 def _add_snippets(con, hits: list[SearchHit], sids: dict[str, int], plan: QueryPlan) -> None:
     pages: dict[int, list[tuple[int, str]]] = {}
-    sql = by_sids("SELECT sid, page, text FROM search_pages WHERE sid = {sid}", [sids[h.item_id] for h in hits])
-    for sid, page, text in con.execute(f"SELECT * FROM ({sql}) ORDER BY sid, page").fetchall():
+    wanted = sid_list([sids[h.item_id] for h in hits])
+    for sid, page, text in con.execute(f"SELECT sid, page, text FROM search_pages WHERE sid IN ({wanted}) "
+                                       "ORDER BY sid, page").fetchall():
         pages.setdefault(sid, []).append((page, text))
     for hit in hits:
         segments, page = best_snippet(pages.get(sids[hit.item_id], []), plan.highlight_words, plan.phrases)

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.search.text import STOPWORDS, skeleton, tokens
+from pipeline.search.vocabulary import SqlVocabulary, Vocabulary
 
 CASE_RE = re.compile(r"^(?=.*\d)[0-9A-Za-zÆØÅæøå]+(?:[-./][0-9A-Za-zÆØÅæøå]+)+$")
 PHRASE_RE = re.compile(r'"([^"]*)"')
@@ -124,53 +125,29 @@ def split_query(text: str) -> list[list[tuple[str, str]]]:
     return groups
 
 
-class _Vocab:
-    """Lookups against `search_vocab` for one query (one cursor, a few small indexed queries)."""
-
-    def __init__(self, con):
-        self.con = con
-        self.n_items = max(1, con.execute("SELECT items FROM search_meta").fetchone()[0] or 1)
-
-    def rows(self, where: str, params: list) -> list[tuple[int, str, int, str]]:
-        return self.con.execute(f"SELECT wid, word, df, stem FROM search_vocab WHERE {where}", params).fetchall()
-
-    def stems(self, words: list[str]) -> dict[str, str]:
-        from pipeline.search.inflections import stems
-
-        return stems(self.con, words)
-
-    def idf(self, df: int) -> float:
-        import math
-
-        return math.log(1 + self.n_items / max(1, df))
-
-
 INFLECTION_ENDINGS = frozenset({"", "e", "en", "et", "er", "erne", "ene", "ens", "ets", "ernes", "es", "s", "n", "r",
                                 "t", "ne", "te", "de", "ede", "ende"})
 
 
-def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
+def word_matches(vocab: Vocabulary, word: str) -> tuple[dict[int, float], set[str]]:
     """(wid -> weight, surface words) for a word's inflected forms and the compounds it is a constituent of."""
     if len(word) > MAX_WORD:
         return {}, set()
     if not word.isalpha():  # numbers and codes: the token itself only
-        rows = vocab.rows("word = ?", [word])
+        rows = vocab.exact(word)
         return {r[0]: vocab.idf(r[2]) for r in rows}, {r[1] for r in rows}
     stem = vocab.stems([word])[word]
-    own = vocab.con.execute("SELECT lemma FROM search_vocab WHERE word = ?", [word]).fetchone()
-    lemma = own[0] if own and own[0] else None
+    lemma = vocab.lemma(word)
     stems = {stem}
     if lemma:
-        stems |= {r[0] for r in vocab.con.execute("SELECT DISTINCT stem FROM search_vocab WHERE lemma = ?",
-                                                  [lemma]).fetchall()}
+        stems |= vocab.stems_of_lemma(lemma)
     stem_list = sorted(stems)
     constituents = len(word) >= MIN_CONSTITUENT and len(stem) >= 3
     if constituents:
-        rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[])) OR list_has_any(parts, ?::VARCHAR[])",
-                          [stem_list, stem_list])
+        rows = vocab.with_stems(stem_list, as_part=True)
         rows += _prefix_compounds(vocab, {word, lemma} - {None}, {r[1] for r in rows})
     else:
-        rows = vocab.rows("stem IN (SELECT unnest(?::VARCHAR[]))", [stem_list])
+        rows = vocab.with_stems(stem_list, as_part=False)
     weights = {}
     for wid, surface, df, st in rows:
         factor = 1.0 if surface == word else 0.9 if st in stems else 0.7
@@ -178,7 +155,7 @@ def word_matches(vocab: _Vocab, word: str) -> tuple[dict[int, float], set[str]]:
     return weights, {r[1] for r in rows}
 
 
-def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tuple]:
+def _prefix_compounds(vocab: Vocabulary, bases: set[str], seen: set[str]) -> list[tuple]:
     """Corpus words that begin with the word (or its base form) followed by an inflection ending, or by a
     linking s/e and another corpus word: "affaldsdag", "hundigevej", "jobcentret" (center -> centr-)."""
     prefixes = set()
@@ -189,7 +166,7 @@ def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tu
                 prefixes.add(base[:-2] + base[-1])
     if not prefixes:
         return []
-    rows = vocab.rows(" OR ".join("starts_with(word, ?)" for _ in prefixes), sorted(prefixes))
+    rows = vocab.starting_with(sorted(prefixes))
     candidates = []
     for row in rows:
         if row[1] in seen:
@@ -197,8 +174,7 @@ def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tu
         rests = [row[1][len(p):] for p in prefixes if row[1].startswith(p)]
         candidates.append((row, rests))
     tails = {r[k:] for _, rests in candidates for r in rests for k in (0, 1) if len(r) - k >= 3}
-    known = {r[0] for r in vocab.con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
-                                             [sorted(tails)]).fetchall()} if tails else set()
+    known = vocab.known(sorted(tails)) if tails else set()
     out = []
     for row, rests in candidates:
         if any(r in INFLECTION_ENDINGS or r in known or (r[:1] in ("s", "e") and r[1:] in known) for r in rests):
@@ -206,14 +182,12 @@ def _prefix_compounds(vocab: _Vocab, bases: set[str], seen: set[str]) -> list[tu
     return out
 
 
-def _folded(vocab: _Vocab, word: str) -> str | None:
+def _folded(vocab: Vocabulary, word: str) -> str | None:
     """The corpus's own spelling of an old/ASCII spelling (aa/å, oe/ø, ae/æ), most frequent first."""
-    rows = vocab.con.execute("SELECT word FROM search_vocab WHERE skeleton = ? AND word <> ? ORDER BY df DESC LIMIT 1",
-                             [skeleton(word), word]).fetchall()
-    return rows[0][0] if rows else None
+    return vocab.same_skeleton(skeleton(word), word)
 
 
-def _split_compound(vocab: _Vocab, word: str) -> tuple[str, str] | None:
+def _split_compound(vocab: Vocabulary, word: str) -> tuple[str, str] | None:
     """A word written as one that the corpus only has as two words: a base-form head (optionally with a
     linking s/e) and a tail, both at least 5 letters and both corpus words ("frivilligfest" -> "frivillig fest";
     never "skolereform" -> "skoler form": "skoler" is an inflected form, "form" too short)."""
@@ -224,24 +198,21 @@ def _split_compound(vocab: _Vocab, word: str) -> tuple[str, str] | None:
         head, tail = word[:i], word[i:]
         heads = [head] + ([head[:-1]] if head[-1] in "se" and len(head) > 5 else [])
         candidates += [(h, tail) for h in heads]
-    rows = vocab.con.execute("SELECT word, lemma FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
-                             [sorted({p for c in candidates for p in c})]).fetchall()
-    base = {w for w, lem in rows if lem == w}
-    known = {w for w, _ in rows}
+    lemmas = vocab.lemmas(sorted({p for c in candidates for p in c}))
+    base = {w for w, lem in lemmas.items() if lem == w}
+    known = set(lemmas)
     good = [(h, t) for h, t in candidates if h in base and t in known]
     return max(good, key=lambda c: min(len(c[0]), len(c[1]))) if good else None
 
 
-def _closest(vocab: _Vocab, word: str) -> tuple[str, int] | None:
+def _closest(vocab: Vocabulary, word: str) -> tuple[str, int] | None:
     """(closest corpus word, edit distance) among words of similar length, or None."""
     from rapidfuzz import process
     from rapidfuzz.distance import DamerauLevenshtein
 
     if len(word) < 4 or not word.isalpha():
         return None
-    choices = [r[0] for r in vocab.con.execute(
-        "SELECT word FROM search_vocab WHERE length(word) BETWEEN ? AND ? AND df > 0 ORDER BY df DESC",
-        [len(word) - 2, len(word) + 2]).fetchall()]
+    choices = vocab.of_length(len(word) - 2, len(word) + 2)
     found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, limit=5, score_cutoff=2)
     if not found:
         return None
@@ -249,18 +220,17 @@ def _closest(vocab: _Vocab, word: str) -> tuple[str, int] | None:
     return best[0], int(best[1])
 
 
-def _joined(vocab: _Vocab, a: str, b: str) -> str | None:
+def _joined(vocab: Vocabulary, a: str, b: str) -> str | None:
     """The compound the corpus writes for two adjacent query words, if any (a+b, a+s+b, a+e+b)."""
     forms = [a + link + b for link in ("", "s", "e")]
-    rows = vocab.con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[])) ORDER BY df DESC",
-                             [forms]).fetchall()
-    return rows[0][0] if rows else None
+    return vocab.most_frequent(forms)
 
 
-def analyse(con, text: str, plain: bool = False) -> QueryPlan:
-    """Turn a query string into AND-ed terms. `plain=True`: the typed words only, no expansions (a baseline)."""
+def analyse(con, text: str, plain: bool = False, vocab: Vocabulary | None = None) -> QueryPlan:
+    """Turn a query string into AND-ed terms. `plain=True`: the typed words only, no expansions (a baseline).
+    `vocab`: the vocabulary held in memory by a long-running reader (default: lookups in SQL)."""
     plan = QueryPlan(text=text)
-    vocab = _Vocab(con)
+    vocab = vocab.on(con) if vocab else SqlVocabulary(con)
     for group in split_query(text):
         terms: list[Term] = []
         words = [v for k, v in group if k == "word"]
@@ -277,19 +247,19 @@ def analyse(con, text: str, plain: bool = False) -> QueryPlan:
     return plan
 
 
-def _phrase_terms(vocab: _Vocab, phrase: str) -> list[Term]:
+def _phrase_terms(vocab: Vocabulary, phrase: str) -> list[Term]:
     """A phrase: each of its (non-stop) words in exactly this form, plus the phrase checked in the item's text."""
     terms = []
     for word in dict.fromkeys(w for w in tokens(phrase) if w not in _STOP):
-        rows = vocab.rows("word = ?", [word]) if len(word) <= MAX_WORD else []
+        rows = vocab.exact(word) if len(word) <= MAX_WORD else []
         terms.append(Term(label=word, kind="phrase_word", weights={r[0]: vocab.idf(r[2]) for r in rows},
                           words={r[1] for r in rows}))
     return terms + [Term(label=f'"{phrase}"', kind="phrase", phrase=phrase)]
 
 
-def _word_terms(vocab: _Vocab, word: str, plan: QueryPlan, plain: bool) -> list[Term]:
+def _word_terms(vocab: Vocabulary, word: str, plan: QueryPlan, plain: bool) -> list[Term]:
     if plain:
-        rows = vocab.rows("word = ?", [word])
+        rows = vocab.exact(word)
         return [Term(label=word, weights={r[0]: vocab.idf(r[2]) for r in rows}, words={r[1] for r in rows})]
     weights, words = word_matches(vocab, word)
     if weights:
@@ -313,7 +283,7 @@ def _word_terms(vocab: _Vocab, word: str, plan: QueryPlan, plain: bool) -> list[
     return [Term(label=word)]
 
 
-def _add_joined_pairs(vocab: _Vocab, words: list[str], terms: list[Term], plan: QueryPlan) -> None:
+def _add_joined_pairs(vocab: Vocabulary, words: list[str], terms: list[Term], plan: QueryPlan) -> None:
     """(a AND b) OR ab == (a OR ab) AND (b OR ab): the joined compound's ids join both words' terms."""
     by_label = {t.label: t for t in terms if t.kind == "word"}
     for a, b in zip(words, words[1:]):

@@ -3,10 +3,13 @@ phrase) marked, and the page it comes from."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 WORD_RE = re.compile(r"[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉéÈè]+")
 WINDOW = 28
+# characters outside WORD_RE whose lower case is inside it (Kelvin sign -> k, Angstrom sign -> å)
+CASE_FOLDS_INTO_WORDS = frozenset("\u212a\u212b")
 
 
 def _phrase_spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
@@ -17,26 +20,50 @@ def _phrase_spans(text: str, phrases: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _window(text: str, words: set[str], phrases: list[str], window: int):
-    """(key, segments) of the best window of one page's text; key = (distinct matches, matches)."""
-    text = " ".join(text.split())
+def _flags(text: str, words: set[str], phrases: list[str]) -> tuple[list, list[bool], list]:
+    """(tokens, is-match flag per token, phrase spans) of one page's normalised text. Without phrases the
+    tokens are plain strings (no match objects: a page has thousands of words and most are not matches)."""
+    if not phrases:
+        lowered = text.lower()
+        if len(lowered) == len(text) and not any(c in text for c in CASE_FOLDS_INTO_WORDS):
+            # lower-casing kept every character in or out of a word: the same tokens, lower-cased at once
+            tokens = WORD_RE.findall(lowered)
+            return tokens, list(map(words.__contains__, tokens)), []
+        tokens = WORD_RE.findall(text)
+        return tokens, [t.lower() in words for t in tokens], []
     tokens = list(WORD_RE.finditer(text))
-    if not tokens:
-        return (0, 0), ([(text[:200], False)] if text else [])
     spans = _phrase_spans(text, phrases)
-    flags = [m.group(0).lower() in words or any(a <= m.start() < b for a, b in spans) for m in tokens]
+    return tokens, [m.group(0).lower() in words or any(a <= m.start() < b for a, b in spans) for m in tokens], spans
+
+
+def _best_start(tokens: list, flags: list[bool], window: int) -> tuple[tuple[int, int], int]:
+    """(key, first token) of the best window: key = (distinct matched words, matches); windows start four
+    tokens before a match, the first best one wins."""
+    def word(i: int) -> str:
+        token = tokens[i]
+        return (token if isinstance(token, str) else token.group(0)).lower()
+
+    matched = list(itertools.compress(range(len(flags)), flags))
     best_start, best_key = 0, (0, 0)
-    for i in (i for i, f in enumerate(flags) if f):
+    last = 0
+    for k, i in enumerate(matched):
         start = max(0, i - 4)
-        span = list(zip(tokens[start:start + window], flags[start:start + window]))
-        key = (len({m.group(0).lower() for m, f in span if f}), sum(f for _, f in span))
+        while matched[last] < start:
+            last += 1
+        inside = [j for j in matched[last:] if j < start + window]
+        key = (len({word(j) for j in inside}), len(inside))
         if key > best_key:
             best_key, best_start = key, start
-    chosen = tokens[best_start:best_start + window]
+    return best_key, best_start
+
+
+def _segments(text: str, start: int, flags: list[bool], spans: list, window: int) -> list[tuple[str, bool]]:
+    """The window of `window` tokens from token `start`, matched words (and phrase gaps) marked."""
+    chosen = list(itertools.islice(WORD_RE.finditer(text), start, start + window))
     begin, end = chosen[0].start(), chosen[-1].end()
     segments: list[tuple[str, bool]] = [("…", False)] if begin > 0 else []
     pos = begin
-    for m, flag in zip(chosen, flags[best_start:best_start + window]):
+    for m, flag in zip(chosen, flags[start:start + window]):
         if not flag:
             continue
         if m.start() > pos:
@@ -56,21 +83,26 @@ def _window(text: str, words: set[str], phrases: list[str], window: int):
         segments.append((text[pos:end], False))
     if end < len(text):
         segments.append(("…", False))
-    return best_key, segments
+    return segments
 
 
 def best_snippet(pages: list[tuple[int, str]], words: set[str], phrases: list[str],
                  window: int = WINDOW) -> tuple[list[tuple[str, bool]], int | None]:
     """(segments, page) of the best window over an item's pages; the first page when nothing matches
-    (a match in the title only)."""
+    (a match in the title only). Windows are scored on every page; segments are built for the best only."""
     best = None
-    for page, text in pages:
-        key, segments = _window(text, words, phrases, window)
+    for page, raw in pages:
+        text = " ".join(raw.split())
+        tokens, flags, spans = _flags(text, words, phrases)
+        key, start = _best_start(tokens, flags, window) if tokens else ((0, 0), 0)
         if best is None or key > best[0]:
-            best = (key, segments, page)
+            best = (key, page, text, start, flags, spans, bool(tokens))
     if best is None:
         return [], None
-    return best[1], best[2]
+    _, page, text, start, flags, spans, has_tokens = best
+    if not has_tokens:
+        return ([(text[:200], False)] if text else []), page
+    return _segments(text, start, flags, spans, window), page
 
 
 def render_plain(segments, left: str = "«", right: str = "»") -> str:

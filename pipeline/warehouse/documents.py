@@ -97,13 +97,18 @@ def refresh_document_search(con: duckdb.DuckDBPyConnection, doc_ids: list[str] |
     build_document_search(con)
 
 
+def document_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many non-minutes documents the document search covers (0 when it has no table yet)."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'search_documents'").fetchone()[0]
+    return con.execute("SELECT count(*) FROM search_documents").fetchone()[0] if exists else 0
+
+
 def search_documents(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[dict]:
     """Non-minutes documents matching `query` (BM25), with the items that list them as attachments."""
     from pipeline.warehouse.db import load_fts
 
     load_fts(con)
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'search_documents'").fetchone()[0]
-    if not exists or not con.execute("SELECT count(*) FROM search_documents").fetchone()[0]:
+    if not document_count(con):
         return []
     cursor = con.execute("""
         SELECT s.doc_id, s.doc_class, s.title, s.source_file, s.score,

@@ -28,8 +28,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from pipeline.search import resident
 from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
-from pipeline.warehouse.documents import search_documents
+from pipeline.warehouse.documents import document_count, search_documents
 from pipeline.web import site
 from pipeline.web.html import OUTCOME_LABELS, esc, layout
 
@@ -64,10 +65,14 @@ def add_route(pattern: str, handler) -> None:
 
 # -- warehouse access ------------------------------------------------------------------------------
 class Warehouse:
-    """The connection the server reads, plus per-snapshot lists (committees, municipalities)."""
+    """The connection the server reads, plus per-snapshot lists (committees, municipalities). Each snapshot's
+    search index is also read into memory in the background (`pipeline/search/resident.py`); until it is,
+    searches run in SQL with the same results."""
 
-    def __init__(self, source):
+    def __init__(self, source, postings_bytes: int = resident.MAX_POSTINGS_BYTES):
         self._lock = threading.Lock()
+        self.postings_bytes = postings_bytes
+        self._resident_key = None
         if isinstance(source, (str, Path)):
             from pipeline.warehouse.snapshot import SnapshotWatcher, ensure_snapshot
 
@@ -77,20 +82,34 @@ class Warehouse:
             self.watcher = None
             self.fixed = (source, self._lists(source))
 
-    @staticmethod
-    def _lists(con) -> dict:
+    def _lists(self, con) -> dict:
         from pipeline.search.index import index_exists
 
         cur = con.cursor()
         try:
             if not index_exists(cur):
                 raise RuntimeError("the warehouse has no search index; run `minutes search --rebuild-index x` once")
+            threading.Thread(target=self._load_resident, args=(con.cursor(),), daemon=True,
+                             name="resident-index").start()
             return {"municipalities": [r[0] for r in cur.execute(
                         "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()],
                     "committees": [r[0] for r in cur.execute(
-                        "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()]}
+                        "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()],
+                    "documents": document_count(cur)}
         finally:
             cur.close()
+
+    def _load_resident(self, cur) -> None:
+        try:
+            key = resident.load(cur, self.postings_bytes).key
+        except Exception:  # e.g. out of memory: searches keep running in SQL
+            return
+        finally:
+            cur.close()
+        with self._lock:
+            previous, self._resident_key = self._resident_key, key
+        if previous and previous != key:  # the snapshot swapped out: its index leaves memory
+            resident.discard(previous)
 
     def state(self):
         return self.watcher.current() if self.watcher else self.fixed
@@ -111,8 +130,8 @@ class SearchServer(HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, source, pdf_dirs=()):
-        self.warehouse = Warehouse(source)
+    def __init__(self, address, source, pdf_dirs=(), postings_bytes: int = resident.MAX_POSTINGS_BYTES):
+        self.warehouse = Warehouse(source, postings_bytes)
         self.pdf_dirs = [Path(p) for p in pdf_dirs]
         self.slots = threading.BoundedSemaphore(MAX_WORKERS)
         super().__init__(address, Handler)
@@ -153,9 +172,11 @@ class SearchServer(HTTPServer):
         pass
 
 
-def make_server(source, host: str = "127.0.0.1", port: int = 8765, pdf_dirs=()) -> SearchServer:
-    """A server over a warehouse path (served from its snapshot, swapped when republished) or an open connection."""
-    return SearchServer((host, port), source, pdf_dirs)
+def make_server(source, host: str = "127.0.0.1", port: int = 8765, pdf_dirs=(),
+                postings_bytes: int = resident.MAX_POSTINGS_BYTES) -> SearchServer:
+    """A server over a warehouse path (served from its snapshot, swapped when republished) or an open connection.
+    `postings_bytes`: the most memory the search postings may take in memory (more: they are read from disk)."""
+    return SearchServer((host, port), source, pdf_dirs, postings_bytes)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -258,6 +279,8 @@ class Handler(BaseHTTPRequestHandler):
         search without filters (they have no committee, date or outcome a filter could apply to)."""
         query = (params.get("q") or "").strip()
         if not query or any(params.get(k) for k in FILTER_PARAMS) or int_param(params, "page", 1, 1, MAX_PAGE) > 1:
+            return []
+        if not self.server.warehouse.lists()["documents"]:  # a snapshot without such documents: no query
             return []
         return self.interruptible(lambda cur: search_documents(cur, query, limit=DOCUMENT_HITS))
 

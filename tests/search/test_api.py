@@ -131,6 +131,7 @@ def test_server_keeps_answering_during_a_real_ingest_and_shows_new_data_after(se
     server = make_server(db, host="127.0.0.1", port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    first_con = server.warehouse.state()[0]
     try:
         assert json.loads(get(base + "/api/search?q=22-013125")[2])["total"] == 0
         ingest = subprocess.Popen([str(Path(sys.executable).parent / "minutes"), "ingest", str(new), "--db", str(db),
@@ -150,6 +151,18 @@ def test_server_keeps_answering_during_a_real_ingest_and_shows_new_data_after(se
         else:
             pytest.fail("the server did not pick up the new snapshot")
         assert json.loads(get(base + "/api/search?q=frivilligfest")[2])["total"] >= 1
+        # the new snapshot's index is read into memory and the old one's leaves it
+        from pipeline.search import resident
+
+        first_key = resident.index_key(first_con.cursor())
+        new_key = resident.index_key(server.warehouse.state()[0].cursor())
+        assert new_key != first_key
+        deadline = time.time() + 30
+        while resident.loaded(new_key) is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert resident.loaded(new_key) is not None
+        assert resident.loaded(first_key) is None
+        assert json.loads(get(base + "/api/search?q=22-013125")[2])["total"] > 0
     finally:
         server.shutdown()
         server.server_close()
