@@ -130,7 +130,7 @@ def _term_sql(term: Term) -> tuple[str, list]:
         typed = term.case.lower()
         from pipeline.search.index import case_key
 
-        return ("SELECT sid, ? AS s FROM search_items WHERE case_key = ? OR (starts_with(lower(case_number), ?) "
+        return ("SELECT sid, ?::FLOAT AS s FROM search_items WHERE case_key = ? OR (starts_with(lower(case_number), ?) "
                 "AND NOT regexp_matches(substr(case_number, ?, 1), '[0-9A-Za-z]'))",
                 [CASE_SCORE, case_key(typed), typed, len(typed) + 1])
     # the ids are integers from our own vocabulary table (int() cast), never user text; IN (...) lets DuckDB
@@ -138,7 +138,7 @@ def _term_sql(term: Term) -> tuple[str, list]:
     wids = sorted(term.weights)
     in_list = ", ".join(str(int(w)) for w in wids)
     return (f"""SELECT p.sid, max(p.impact * q.w) AS s FROM search_postings p
-                JOIN (SELECT unnest(?::INTEGER[]) AS wid, unnest(?::DOUBLE[]) AS w) q USING (wid)
+                JOIN (SELECT unnest(?::INTEGER[]) AS wid, unnest(?::FLOAT[]) AS w) q USING (wid)
                 WHERE p.wid IN ({in_list}) GROUP BY p.sid""",
             [wids, [term.weights[w] for w in wids]])
 
@@ -165,7 +165,7 @@ def _group_sql(terms: list[Term]) -> tuple[str, list]:
         sql = f"SELECT t0.sid, {' + '.join(f't{i}.s' for i in range(len(parts)))} AS score FROM ({parts[0]}) t0 " + \
             " ".join(f"JOIN ({part}) t{i} USING (sid)" for i, part in enumerate(parts[1:], 1))
     else:
-        sql = "SELECT sid, 0.0 AS score FROM search_items"
+        sql = "SELECT sid, 0.0::FLOAT AS score FROM search_items"
     if phrases:
         # the phrase itself, on one page of the item's text or in its title (a phrase split by a page break
         # is not found); only the candidates that contain every word of it are read
@@ -184,10 +184,10 @@ def _hits_sql(plan: QueryPlan, filters: Filters) -> tuple[str, list]:
     """SQL (sid, score) of the whole hit set after filters."""
     where, fparams = filters.sql()
     if plan.empty:
-        return f"SELECT si.sid, 0.0 AS score FROM search_items si WHERE {where}", fparams
+        return f"SELECT si.sid, 0.0::FLOAT AS score FROM search_items si WHERE {where}", fparams
     groups = [g for g in plan.groups if g and not any(t.empty for t in g)]
     if not groups:
-        return "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
+        return "SELECT NULL::INTEGER AS sid, 0.0::FLOAT AS score WHERE FALSE", []
     parts, params = [], []
     for group in groups:
         sql, p = _group_sql(group)
@@ -201,10 +201,12 @@ def _hits_sql(plan: QueryPlan, filters: Filters) -> tuple[str, list]:
 
 
 def search(con, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           sort: str = "relevance", mode: str = "danish", snippets: bool = True, facets: bool = True) -> SearchResult:
+           sort: str = "relevance", mode: str = "danish", snippets: bool = True, facets: bool = True,
+           index: tuple | None = None) -> SearchResult:
     """The items matching `query` (all its terms) under `filters`, one page of them ranked, the exact total
     and facet counts. mode='danish' (full analysis) or 'plain' (the typed words only, a baseline).
 
+    `index`: `resident.index_key(con)` when the caller knows it already (the server, once per snapshot).
     Raises QueryError (a Danish message for the user) for a query that is too long or has too many words,
     ValueError for a bad sort/limit/offset.
     """
@@ -213,7 +215,7 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     if not (0 <= offset <= MAX_OFFSET) or not (1 <= limit <= MAX_LIMIT):
         raise ValueError("limit/offset out of range")
     filters = filters or Filters()
-    key = index_key(con)
+    key = index or index_key(con)
     items = resident.loaded(key)
     plan = _plan(con, key, query or "", mode == "plain", items.vocab if items else None)
     nothing = plan.empty and bool((query or "").strip())  # only stop words or punctuation: nothing to look for
@@ -243,7 +245,7 @@ def _rank_in_sql(con, plan: QueryPlan, filters: Filters, nothing: bool, sort: st
                  facets: bool) -> tuple[int, dict, list[int], dict[int, float]]:
     """(total, facet counts, the page's sids, their scores) computed in one SQL statement."""
     if nothing:
-        hits_sql, params = "SELECT NULL::INTEGER AS sid, 0.0 AS score WHERE FALSE", []
+        hits_sql, params = "SELECT NULL::INTEGER AS sid, 0.0::FLOAT AS score WHERE FALSE", []
     else:
         hits_sql, params = _hits_sql(plan, filters)
     order = {"relevance": "h.score DESC, si.meeting_date DESC NULLS LAST, si.sid",

@@ -9,7 +9,7 @@ they fit in `max_postings_bytes` (`Postings`, 5 bytes per posting: about 1 GB at
 term reads the rows of its word ids from DuckDB (the table is ordered by word id, so zone maps skip the rest).
 
 The results are the same as the SQL path's, row for row: the same terms and weights (the `QueryPlan`), the same
-float arithmetic (FLOAT impact x DOUBLE weight, summed term by term, max over OR groups) and the same order
+float arithmetic (single precision: FLOAT impact x FLOAT weight, summed term by term, max over OR groups) and the same order
 (relevance: score, newest, sid; date: newest, score, sid; date_asc: oldest, score, sid). A plan with a quoted
 phrase still goes to SQL: a phrase is checked against the candidates' page text there.
 """
@@ -27,6 +27,7 @@ CATEGORIES = ("committee", "municipality", "outcome", "document_type")
 KEEP = 4          # index versions kept at most (a server discards the one it stopped serving itself)
 MAX_POSTINGS_BYTES = 2 << 30   # postings held in memory up to this size (sid int32 + impact code per posting)
 CHUNK_ROWS = 8_000_000
+SCORE = np.float32             # the SQL path's FLOAT: half the memory traffic of double per posting
 MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount         # postings read per query while loading (bounded transient memory)
 
 
@@ -64,6 +65,7 @@ class CaseNumbers:
     code: np.ndarray                  # int32 per sid
     by_key: dict[str, list[int]]      # index.case_key -> codes
     lowered: list[tuple[str, int]]    # (lower-cased form, code), sorted
+    items_per_code: np.ndarray        # int64: how many items carry each code
 
     def typed(self, typed: str) -> list[int]:
         """Codes of the numbers a typed case number matches: the same letters and digits, or a leading part
@@ -90,6 +92,15 @@ class CaseNumbers:
             codes.append(at + 1)
             at += 1
         return codes
+
+    def counts(self, numbers: list[str]) -> dict[str, int]:
+        """Items per printed case number (the appearances a result list shows beside a case)."""
+        out = {}
+        for number in numbers:
+            at = bisect.bisect_left(self.printed, number)
+            if at < len(self.printed) and self.printed[at] == number:
+                out[number] = int(self.items_per_code[at + 1])
+        return out
 
     def mask(self, codes: list[int]) -> np.ndarray:
         """Per sid: does the item's case number have one of these codes."""
@@ -223,7 +234,8 @@ def _read_cases(con, size: int) -> CaseNumbers:
     for k, number in enumerate(printed, 1):
         by_key.setdefault(case_key(number) or "", []).append(k)
     return CaseNumbers(printed=printed, code=code, by_key=by_key,
-                       lowered=sorted((number.lower(), k) for k, number in enumerate(printed, 1)))
+                       lowered=sorted((number.lower(), k) for k, number in enumerate(printed, 1)),
+                       items_per_code=np.bincount(code, minlength=len(printed) + 1))
 
 
 def _read_postings(con, max_bytes: int) -> Postings | None:
@@ -264,17 +276,17 @@ def _read_postings(con, max_bytes: int) -> Postings | None:
 def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
     """(matches, score) per sid for one word term: the best matching word's impact x weight."""
     matches = np.zeros(items.size, dtype=bool)
-    scores = np.zeros(items.size, dtype=np.float64)
+    scores = np.zeros(items.size, dtype=SCORE)
     wids = sorted(weights)
     if items.postings is not None:
-        table = items.postings.impacts.astype(np.float64)
+        table = items.postings.impacts.astype(SCORE)
         # the longest posting list first: it is written without reading (scores start at zero), the max of
         # gather and scatter is paid only for the others (the max does not depend on the order)
         for k, wid in enumerate(sorted(wids, key=items.postings.count, reverse=True)):
             sid, codes = items.postings.coded_rows(wid)
             # impact x weight for the corpus's few distinct impacts, then one gather: the same products as
             # multiplying every posting's impact, in one pass instead of three
-            value = (table * weights[wid])[codes]
+            value = (table * SCORE(weights[wid]))[codes]
             # a word id holds an item at most once, so per word id a plain (gather, max, scatter) is exact
             scores[sid] = value if k == 0 else np.maximum(scores[sid], value)
         # impacts and weights are positive (log(1 + tf), title/decision weights; factor x log(1 + n/df)), so a
@@ -292,9 +304,8 @@ def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[
     sid = sid[keep]
     wid = np.asarray(rows["wid"], dtype=np.int64)[keep]
     table_wids = np.asarray(wids, dtype=np.int64)
-    table_weights = np.asarray([weights[w] for w in wids], dtype=np.float64)
-    value = np.asarray(rows["impact"], dtype=np.float32)[keep].astype(np.float64) * \
-        table_weights[np.searchsorted(table_wids, wid)]
+    table_weights = np.asarray([weights[w] for w in wids], dtype=SCORE)
+    value = np.asarray(rows["impact"], dtype=SCORE)[keep] * table_weights[np.searchsorted(table_wids, wid)]
     matches[sid] = True
     np.maximum.at(scores, sid, value)
     return matches, scores
@@ -303,7 +314,7 @@ def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[
 def _case_scores(items: ResidentIndex, typed: str, score: float) -> tuple[np.ndarray, np.ndarray]:
     """(matches, score) per sid for a typed case number: a fixed score where it matches."""
     matches = items.cases.mask(items.cases.typed(typed))
-    return matches, np.where(matches, score, 0.0)
+    return matches, np.where(matches, SCORE(score), SCORE(0))
 
 
 def hit_scores(con, items: ResidentIndex, groups: list, case_score: float) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +323,7 @@ def hit_scores(con, items: ResidentIndex, groups: list, case_score: float) -> tu
     true only."""
     results = [_group_scores(con, items, group, case_score) for group in groups if group]
     if not results:
-        return np.zeros(items.size, dtype=bool), np.zeros(items.size, dtype=np.float64)
+        return np.zeros(items.size, dtype=bool), np.zeros(items.size, dtype=SCORE)
     matches, best = results[0]
     for group_match, group_score in results[1:]:  # OR: the better group's score where both match
         best = np.where(group_match & (~matches | (group_score > best)), group_score, best)

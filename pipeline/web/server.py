@@ -95,7 +95,8 @@ class Warehouse:
                         "SELECT DISTINCT municipality FROM search_items WHERE municipality IS NOT NULL ORDER BY 1").fetchall()],
                     "committees": [r[0] for r in cur.execute(
                         "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()],
-                    "documents": document_count(cur)}
+                    "documents": document_count(cur),
+                    "index_key": resident.index_key(cur)}
         finally:
             cur.close()
 
@@ -115,9 +116,14 @@ class Warehouse:
         return self.watcher.current() if self.watcher else self.fixed
 
     def cursor(self):
-        con, _ = self.state()
+        return self.cursor_and_lists()[0]
+
+    def cursor_and_lists(self):
+        """A cursor and the lists of the same snapshot (a swap in between would pair one snapshot's rows with
+        the other's in-memory index)."""
+        con, lists = self.state()
         with self._lock:
-            return con.cursor()
+            return con.cursor(), lists
 
     def lists(self) -> dict:
         return self.state()[1]
@@ -269,10 +275,20 @@ class Handler(BaseHTTPRequestHandler):
         sort = params.get("sort") or "relevance"
         if sort not in SORTS:
             raise BadRequest("Ukendt sortering.")
-        result = self.interruptible(lambda cur: search(cur, params.get("q", ""), filters, limit=limit,
-                                                       offset=(page - 1) * limit, sort=sort, snippets=snippets,
-                                                       facets=facets))
+        result = self.interruptible(lambda cur, lists: search(cur, params.get("q", ""), filters, limit=limit,
+                                                              offset=(page - 1) * limit, sort=sort, snippets=snippets,
+                                                              facets=facets, index=lists["index_key"]),
+                                    with_lists=True)
         return result, page
+
+    def case_counts(self, numbers: list[str]) -> dict[str, int]:
+        """Appearances of each case number: from the index in memory once it is read, else from the warehouse."""
+        cur, lists = self.server.warehouse.cursor_and_lists()
+        try:
+            held = resident.loaded(lists["index_key"])
+            return held.cases.counts(numbers) if held is not None else site.queries.case_counts(cur, numbers)
+        finally:
+            cur.close()
 
     def document_hits(self, params: dict) -> list[dict]:
         """Documents that are not minutes (attachments, notes) matching the query, for the first page of a
@@ -284,13 +300,14 @@ class Handler(BaseHTTPRequestHandler):
             return []
         return self.interruptible(lambda cur: search_documents(cur, query, limit=DOCUMENT_HITS))
 
-    def interruptible(self, run):
-        """`run(cursor)` on a fresh cursor, interrupted after QUERY_SECONDS (then 503 with a Danish message)."""
-        cur = self.server.warehouse.cursor()
+    def interruptible(self, run, with_lists: bool = False):
+        """`run(cursor)` (or `run(cursor, lists)`, the snapshot's lists) on a fresh cursor, interrupted after
+        QUERY_SECONDS (then 503 with a Danish message)."""
+        cur, lists = self.server.warehouse.cursor_and_lists()
         timer = threading.Timer(QUERY_SECONDS, cur.interrupt)
         timer.start()
         try:
-            return run(cur)
+            return run(cur, lists) if with_lists else run(cur)
         except QueryError:
             raise
         except Exception as exc:
@@ -410,11 +427,7 @@ def search_page(req: Handler, match, params: dict) -> None:
             facets.append(f"<div class='facet' id='facet-{name}'><strong>{FACET_LABELS[name]}</strong><ul>{''.join(items)}</ul></div>")
         feed = "/feed/soeg?" + urlencode({k: v for k, v in clean.items() if k != "sort"})
         body.append(f"<p class='feed'><a href='{esc(feed)}'>Følg søgningen (Atom-feed)</a></p>")
-        cur = req.server.warehouse.cursor()
-        try:
-            case_counts = site.queries.case_counts(cur, sorted({h.case_number for h in result.hits if h.case_number}))
-        finally:
-            cur.close()
+        case_counts = req.case_counts(sorted({h.case_number for h in result.hits if h.case_number}))
         hits = []
         for hit, same_case in site.group_by_case(result.hits):
             date = hit.meeting_date.isoformat() if hit.meeting_date else ""

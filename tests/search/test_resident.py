@@ -110,3 +110,17 @@ def test_the_server_loads_the_index_into_memory_and_answers_the_same(greve_db, g
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_case_appearances_from_memory_equal_the_warehouse_counts(greve_con):
+    from pipeline.search import resident
+    from pipeline.warehouse.queries import case_counts
+
+    numbers = [r[0] for r in greve_con.execute(
+        "SELECT DISTINCT case_number FROM agenda_items WHERE case_number IS NOT NULL").fetchall()] + ["00-000000"]
+    try:
+        held = resident.load(greve_con)
+        assert held.cases.counts(numbers) == case_counts(greve_con, numbers)
+        assert len(numbers) > 10
+    finally:
+        resident.forget(greve_con)
