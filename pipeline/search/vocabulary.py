@@ -115,13 +115,16 @@ class MemoryVocabulary(Vocabulary):
             for part in set(parts or ()):
                 self.by_part.setdefault(part, []).append(row)
         self.sorted_words = sorted(self.by_word)
+        by_frequency = sorted(self.by_word, key=self._frequency_order)
+        self.rank = {word: k for k, word in enumerate(by_frequency)}  # most frequent first, ties alphabetical
         self.by_skeleton: dict[str, list[str]] = {}
-        for word in sorted(self.by_word, key=self._frequency_order):
+        for word in by_frequency:
             self.by_skeleton.setdefault(self.skeleton_of[word], []).append(word)
         self.by_length: dict[int, list[str]] = {}
         self._of_length: dict[tuple[int, int], list[str]] = {}
-        for word in sorted((w for w, r in self.by_word.items() if r[2] > 0), key=self._frequency_order):
-            self.by_length.setdefault(len(word), []).append(word)
+        for word in by_frequency:
+            if self.by_word[word][2] > 0:
+                self.by_length.setdefault(len(word), []).append(word)
 
     def _frequency_order(self, word: str) -> tuple[int, str]:
         return -self.by_word[word][2], word
@@ -166,7 +169,7 @@ class MemoryVocabulary(Vocabulary):
 
     def most_frequent(self, words: list[str]) -> str | None:
         known = [w for w in words if w in self.by_word]
-        return min(known, key=self._frequency_order) if known else None
+        return min(known, key=self.rank.__getitem__) if known else None
 
     def same_skeleton(self, skeleton: str, word: str) -> str | None:
         return next((w for w in self.by_skeleton.get(skeleton, ()) if w != word), None)
@@ -175,5 +178,5 @@ class MemoryVocabulary(Vocabulary):
         key = (low, high)
         if key not in self._of_length:  # a few dozen length ranges: each sorted once
             words = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
-            self._of_length[key] = sorted(words, key=self._frequency_order)
+            self._of_length[key] = sorted(words, key=self.rank.__getitem__)  # merges five sorted runs
         return self._of_length[key]
