@@ -14,11 +14,9 @@ import datetime as dt
 import threading
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
+import sys
 
-from pipeline.search import resident
 from pipeline.search.query import QueryError, QueryPlan, Term, analyse
-from pipeline.search.resident import index_key
 from pipeline.search.snippets import best_snippet, render_html, render_plain
 
 CASE_SCORE = 25.0
@@ -206,7 +204,7 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     """The items matching `query` (all its terms) under `filters`, one page of them ranked, the exact total
     and facet counts. mode='danish' (full analysis) or 'plain' (the typed words only, a baseline).
 
-    `index`: `resident.index_key(con)` when the caller knows it already (the server, once per snapshot).
+    `index`: `index_key(con)` when the caller knows it already (the server, once per snapshot).
     Raises QueryError (a Danish message for the user) for a query that is too long or has too many words,
     ValueError for a bad sort/limit/offset.
     """
@@ -216,7 +214,10 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
         raise ValueError("limit/offset out of range")
     filters = filters or Filters()
     key = index or index_key(con)
-    items = resident.loaded(key)
+    # only a process that read an index into memory has imported `resident` (a one-shot CLI call does not pay
+    # for numpy and the module)
+    resident = sys.modules.get("pipeline.search.resident")
+    items = resident.loaded(key) if resident else None
     plan = _plan(con, key, query or "", mode == "plain", items.vocab if items else None)
     nothing = plan.empty and bool((query or "").strip())  # only stop words or punctuation: nothing to look for
     if items is not None and not plan.phrases:
@@ -282,9 +283,13 @@ def _rank_in_sql(con, plan: QueryPlan, filters: Filters, nothing: bool, sort: st
     return total, facet_counts, page_sids, scores
 
 
-def _rank_in_memory(con, items: resident.ResidentIndex, plan: QueryPlan, filters: Filters, nothing: bool, sort: str,
+def _rank_in_memory(con, items, plan: QueryPlan, filters: Filters, nothing: bool, sort: str,
                     limit: int, offset: int, facets: bool) -> tuple[int, dict, list[int], dict[int, float]]:
-    """The same as `_rank_in_sql` (no phrases), from the item columns held in memory (see `resident.py`)."""
+    """The same as `_rank_in_sql` (no phrases), from the `resident.ResidentIndex` held in memory."""
+    import numpy as np
+
+    from pipeline.search import resident
+
     mask = resident.filter_mask(items, filters)
     if nothing:
         mask[:] = False
@@ -299,6 +304,13 @@ def _rank_in_memory(con, items: resident.ResidentIndex, plan: QueryPlan, filters
     page_sids = resident.page(items, hits, scores, sort, limit, offset) if offset < len(hits) else []
     facet_counts = resident.facet_counts(items, hits) if facets else {}
     return len(hits), facet_counts, page_sids, {sid: float(scores[sid]) for sid in page_sids}
+
+
+def index_key(con) -> tuple:
+    """(database path, index build time): identifies one version of one warehouse's search index (the key of
+    the query-analysis cache and of an index held in memory)."""
+    return tuple(con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
+                             "(SELECT max(built_at) FROM search_meta)").fetchone())
 
 
 def sid_list(sids: list[int]) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.search.engine import index_key
 from pipeline.search.vocabulary import MemoryVocabulary
 
 CATEGORIES = ("committee", "municipality", "outcome", "document_type")
@@ -138,12 +139,6 @@ class ResidentIndex:
 
 _LOADED: dict[tuple, ResidentIndex] = {}
 _LOCK = threading.Lock()
-
-
-def index_key(con) -> tuple:
-    """(database path, index build time): identifies one version of one warehouse's search index."""
-    return tuple(con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
-                             "(SELECT max(built_at) FROM search_meta)").fetchone())
 
 
 def load(con, max_postings_bytes: int = MAX_POSTINGS_BYTES) -> ResidentIndex:
