@@ -9,8 +9,8 @@ they fit in `max_postings_bytes` (`Postings`, 5 bytes per posting: about 1 GB at
 term reads the rows of its word ids from DuckDB (the table is ordered by word id, so zone maps skip the rest).
 
 The results are the same as the SQL path's, row for row: the same terms and weights (the `QueryPlan`), the same
-float arithmetic (single precision: FLOAT impact x FLOAT weight, summed term by term, max over OR groups) and the same order
-(relevance: score, newest, sid; date: newest, score, sid; date_asc: oldest, score, sid). A plan with a quoted
+float arithmetic (single precision: FLOAT impact x FLOAT weight, summed term by term, max over OR groups) and
+the same order (relevance: score, newest, sid; date: newest, score, sid; date_asc: oldest, score, sid). A plan with a quoted
 phrase still goes to SQL: a phrase is checked against the candidates' page text there.
 """
 from __future__ import annotations
@@ -24,12 +24,17 @@ import numpy as np
 from pipeline.search.engine import index_key
 from pipeline.search.vocabulary import MemoryVocabulary
 
+try:  # built by `pip install` (pyproject's ext-modules); without a compiler the numpy path gives the same scores
+    from pipeline.search import _postings
+except ImportError:  # pragma: no cover - exercised by the test that hides the module
+    _postings = None
+
 CATEGORIES = ("committee", "municipality", "outcome", "document_type")
 KEEP = 4          # index versions kept at most (a server discards the one it stopped serving itself)
 MAX_POSTINGS_BYTES = 2 << 30   # postings held in memory up to this size (sid int32 + impact code per posting)
-CHUNK_ROWS = 8_000_000
+CHUNK_ROWS = 8_000_000         # postings read per query while loading (bounded transient memory)
 SCORE = np.float32             # the SQL path's FLOAT: half the memory traffic of double per posting
-MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount         # postings read per query while loading (bounded transient memory)
+MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount
 
 
 @dataclass
@@ -183,15 +188,17 @@ def _read(con, key: tuple) -> ResidentIndex:
     size = (con.execute("SELECT max(sid) FROM search_items").fetchone()[0] or 0) + 1
     names = {c: [None] + [r[0] for r in con.execute(
         f"SELECT DISTINCT {c} FROM search_items WHERE {c} IS NOT NULL ORDER BY 1").fetchall()] for c in CATEGORIES}
-    # list_position is 1-based and NULL for NULL: code 0 is "unknown", as names[c][0] is None
-    code_sql = ", ".join(f"coalesce(list_position(?::VARCHAR[], {c}), 0)::INTEGER AS {c}" for c in CATEGORIES)
+    # the dense rank under the same ORDER BY as names[c] (NULLs last) is the 1-based position in it; code 0 is
+    # "unknown", as names[c][0] is None
+    code_sql = ", ".join(f"CASE WHEN {c} IS NULL THEN 0 ELSE dense_rank() OVER (ORDER BY {c} NULLS LAST) END::INTEGER "
+                         f"AS {c}" for c in CATEGORIES)
     cols = con.execute(f"""
         SELECT sid, coalesce(datediff('day', DATE '1970-01-01', meeting_date), 0)::INTEGER AS day,
                meeting_date IS NOT NULL AS has_day, coalesce(year, 0)::INTEGER AS year, {code_sql},
                (row_number() OVER (ORDER BY meeting_date DESC NULLS LAST, sid) - 1)::INTEGER AS newest_rank,
                dense_rank() OVER (ORDER BY meeting_date DESC NULLS LAST)::INTEGER AS newest_group,
                dense_rank() OVER (ORDER BY meeting_date ASC NULLS LAST)::INTEGER AS oldest_group
-        FROM search_items""", [names[c][1:] for c in CATEGORIES]).fetchnumpy()
+        FROM search_items""").fetchnumpy()
     sid = np.asarray(cols["sid"], dtype=np.int64)
 
     def dense(name: str, dtype) -> np.ndarray:
@@ -279,9 +286,13 @@ def _term_scores(con, items: ResidentIndex, weights: dict[int, float]) -> tuple[
         # gather and scatter is paid only for the others (the max does not depend on the order)
         for k, wid in enumerate(sorted(wids, key=items.postings.count, reverse=True)):
             sid, codes = items.postings.coded_rows(wid)
-            # impact x weight for the corpus's few distinct impacts, then one gather: the same products as
-            # multiplying every posting's impact, in one pass instead of three
-            value = (table * SCORE(weights[wid]))[codes]
+            # impact x weight for the corpus's few distinct impacts: the same products as multiplying every
+            # posting's impact
+            weighted = table * SCORE(weights[wid])
+            if _postings is not None:  # one pass in C, without the GIL
+                _postings.scatter_max(scores, sid, codes, weighted, codes.itemsize)
+                continue
+            value = weighted[codes]
             # a word id holds an item at most once, so per word id a plain (gather, max, scatter) is exact
             scores[sid] = value if k == 0 else np.maximum(scores[sid], value)
         # impacts and weights are positive (log(1 + tf), title/decision weights; factor x log(1 + n/df)), so a

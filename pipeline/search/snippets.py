@@ -2,6 +2,7 @@
 phrase) marked, and the page it comes from."""
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -39,19 +40,15 @@ def _flags(text: str, words: set[str], phrases: list[str]) -> tuple[list, list[b
 def _best_start(tokens: list, flags: list[bool], window: int) -> tuple[tuple[int, int], int]:
     """(key, first token) of the best window: key = (distinct matched words, matches); windows start four
     tokens before a match, the first best one wins."""
-    def word(i: int) -> str:
-        token = tokens[i]
-        return (token if isinstance(token, str) else token.group(0)).lower()
-
     matched = list(itertools.compress(range(len(flags)), flags))
+    words = [(t if isinstance(t, str) else t.group(0)).lower() for t in map(tokens.__getitem__, matched)]
     best_start, best_key = 0, (0, 0)
-    last = 0
-    for k, i in enumerate(matched):
+    first = 0
+    for i in matched:
         start = max(0, i - 4)
-        while matched[last] < start:
-            last += 1
-        inside = [j for j in matched[last:] if j < start + window]
-        key = (len({word(j) for j in inside}), len(inside))
+        first = bisect.bisect_left(matched, start, first)
+        end = bisect.bisect_left(matched, start + window, first)  # matches inside [start, start + window)
+        key = (len(set(words[first:end])), end - first)
         if key > best_key:
             best_key, best_start = key, start
     return best_key, best_start

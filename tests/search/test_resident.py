@@ -57,7 +57,10 @@ def test_memory_answers_equal_sql_answers(request, monkeypatch, which):
     sql_calls = []
     real_rank_in_sql = engine._rank_in_sql
     monkeypatch.setattr(engine, "_rank_in_sql", lambda *a, **k: sql_calls.append(a[1].text) or real_rank_in_sql(*a, **k))
-    for postings_bytes in (resident.MAX_POSTINGS_BYTES, 0):  # postings in memory, then read from DuckDB
+    assert resident._postings is not None, "the C loop is built by pip install"
+    # postings in memory with the C loop, with numpy alone (no compiler), then read from DuckDB
+    for postings_bytes, c_loop in ((resident.MAX_POSTINGS_BYTES, True), (resident.MAX_POSTINGS_BYTES, False), (0, False)):
+        monkeypatch.setattr(resident, "_postings", resident._postings if c_loop else None)
         loaded = resident.load(con, postings_bytes)
         assert (loaded.postings is not None) == (postings_bytes > 0)
         try:
@@ -124,3 +127,20 @@ def test_case_appearances_from_memory_equal_the_warehouse_counts(greve_con):
         assert len(numbers) > 10
     finally:
         resident.forget(greve_con)
+
+
+def test_the_posting_loop_refuses_out_of_range_postings():
+    import numpy as np
+
+    from pipeline.search import _postings
+
+    scores = np.zeros(4, dtype=np.float32)
+    table = np.asarray([0.5, 2.0], dtype=np.float32)
+    _postings.scatter_max(scores, np.asarray([1, 3, 1], dtype=np.int32), np.asarray([0, 1, 1], dtype=np.uint8), table, 1)
+    assert scores.tolist() == [0.0, 2.0, 0.0, 2.0]
+    with pytest.raises(IndexError):
+        _postings.scatter_max(scores, np.asarray([4], dtype=np.int32), np.asarray([0], dtype=np.uint8), table, 1)
+    with pytest.raises(IndexError):
+        _postings.scatter_max(scores, np.asarray([0], dtype=np.int32), np.asarray([2], dtype=np.uint8), table, 1)
+    with pytest.raises(ValueError):
+        _postings.scatter_max(scores, np.asarray([0], dtype=np.int32), np.asarray([0, 0], dtype=np.uint8), table, 1)
