@@ -6,15 +6,16 @@
     result.hits[0].snippet_page   # the PDF page the snippet comes from
 
 The hit set is decided by the query plan (see `query.py`); scores only order it. Ranking: per term the best
-matching word (weight x idf x impact, title and decision weigh more), summed over the terms.
+matching word (weight x idf x impact, title and decision weigh more), summed over the terms. A long-running
+reader that read the index into memory (`resident.load`, as `minutes serve` does) gets the same answers from
+numpy arrays; everyone else gets them from SQL.
 """
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 from dataclasses import asdict, dataclass, field
-
-import sys
 
 from pipeline.search.query import QueryError, QueryPlan, Term, analyse
 from pipeline.search.snippets import best_snippet, render_html, render_plain
@@ -217,11 +218,11 @@ def search(con, query: str, filters: Filters | None = None, limit: int = 10, off
     # only a process that read an index into memory has imported `resident` (a one-shot CLI call does not pay
     # for numpy and the module)
     resident = sys.modules.get("pipeline.search.resident")
-    items = resident.loaded(key) if resident else None
-    plan = _plan(con, key, query or "", mode == "plain", items.vocab if items else None)
+    held = resident.loaded(key) if resident else None
+    plan = _plan(con, key, query or "", mode == "plain", held.vocab if held else None)
     nothing = plan.empty and bool((query or "").strip())  # only stop words or punctuation: nothing to look for
-    if items is not None and not plan.phrases:
-        total, facet_counts, page_sids, scores = _rank_in_memory(con, items, plan, filters, nothing, sort, limit,
+    if held is not None and not plan.phrases:
+        total, facet_counts, page_sids, scores = _rank_in_memory(con, held, plan, filters, nothing, sort, limit,
                                                                  offset, facets)
     else:
         total, facet_counts, page_sids, scores = _rank_in_sql(con, plan, filters, nothing, sort, limit, offset,
@@ -283,26 +284,26 @@ def _rank_in_sql(con, plan: QueryPlan, filters: Filters, nothing: bool, sort: st
     return total, facet_counts, page_sids, scores
 
 
-def _rank_in_memory(con, items, plan: QueryPlan, filters: Filters, nothing: bool, sort: str,
+def _rank_in_memory(con, held, plan: QueryPlan, filters: Filters, nothing: bool, sort: str,
                     limit: int, offset: int, facets: bool) -> tuple[int, dict, list[int], dict[int, float]]:
     """The same as `_rank_in_sql` (no phrases), from the `resident.ResidentIndex` held in memory."""
     import numpy as np
 
     from pipeline.search import resident
 
-    mask = resident.filter_mask(items, filters)
+    mask = resident.filter_mask(held, filters)
     if nothing:
         mask[:] = False
-        scores = np.zeros(items.size)
+        scores = np.zeros(held.size)
     elif plan.empty:
-        scores = np.zeros(items.size)
+        scores = np.zeros(held.size)
     else:
         groups = [g for g in plan.groups if g and not any(t.empty for t in g)]
-        matches, scores = resident.hit_scores(con, items, groups, CASE_SCORE)
+        matches, scores = resident.hit_scores(con, held, groups, CASE_SCORE)
         mask &= matches
     hits = np.flatnonzero(mask)
-    page_sids = resident.page(items, hits, scores, sort, limit, offset) if offset < len(hits) else []
-    facet_counts = resident.facet_counts(items, hits) if facets else {}
+    page_sids = resident.page(held, hits, scores, sort, limit, offset) if offset < len(hits) else []
+    facet_counts = resident.facet_counts(held, hits) if facets else {}
     return len(hits), facet_counts, page_sids, {sid: float(scores[sid]) for sid in page_sids}
 
 
