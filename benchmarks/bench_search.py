@@ -181,7 +181,7 @@ def latency(db: Path, rounds: int) -> None:
     print(f"latency on {n} items, {len(queries)} queries x {rounds} rounds")
     search(con, "opvarmning")  # FTS stemmer extension loaded once (server start-up, not per query)
 
-    def timed(label: str) -> list[tuple[float, float, str]]:
+    def timed() -> list[tuple[float, float, str]]:
         from pipeline.search import engine
 
         engine._PLANS.clear()  # each run analyses its queries anew
@@ -193,7 +193,7 @@ def latency(db: Path, rounds: int) -> None:
                 out.append(((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000, q))
         return out
 
-    in_sql = timed("sql")
+    in_sql = timed()
     rss_before = rusage.getrusage(rusage.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     held = resident.load(con)
@@ -202,7 +202,7 @@ def latency(db: Path, rounds: int) -> None:
     postings = f"{held.postings.nbytes / 2**20:.0f} MB postings" if held.postings else "postings on disk"
     print(f"index read into memory in {load_s:.1f} s ({postings}, {len(held.vocab.by_word)} words; "
           f"peak RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MB)")
-    in_memory = timed("memory")
+    in_memory = timed()
     server = make_server(con, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"

@@ -16,12 +16,14 @@ phrase still goes to SQL: a phrase is checked against the candidates' page text 
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.search.engine import index_key
+from pipeline.search.index import case_key
 from pipeline.search.vocabulary import MemoryVocabulary
 
 try:  # built by `pip install` (pyproject's ext-modules); without a compiler the numpy path gives the same scores
@@ -35,6 +37,7 @@ MAX_POSTINGS_BYTES = 2 << 30   # postings held in memory up to this size (sid in
 CHUNK_ROWS = 8_000_000         # postings read per query while loading (bounded transient memory)
 SCORE = np.float32             # the SQL path's FLOAT: half the memory traffic of double per posting
 MAX_FACET_CELLS = 1 << 22      # committee x year x outcome combinations counted in one bincount
+_ALNUM = re.compile("[0-9A-Za-z]")  # a typed case number is a leading part only when no letter/digit follows
 
 
 @dataclass
@@ -76,16 +79,12 @@ class CaseNumbers:
     def typed(self, typed: str) -> list[int]:
         """Codes of the numbers a typed case number matches: the same letters and digits, or a leading part
         ending at a separator (the SQL path's `case_key = ? OR (starts_with(lower(...)) AND ...)`)."""
-        import re
-
-        from pipeline.search.index import case_key
-
         typed = typed.lower()
         codes = set(self.by_key.get(case_key(typed) or "", ()))
         at = bisect.bisect_left(self.lowered, (typed, -1))
         while at < len(self.lowered) and self.lowered[at][0].startswith(typed):
             code = self.lowered[at][1]
-            if not re.match("[0-9A-Za-z]", self.printed[code - 1][len(typed):len(typed) + 1]):
+            if not _ALNUM.match(self.printed[code - 1][len(typed):len(typed) + 1]):
                 codes.add(code)
             at += 1
         return sorted(codes)
@@ -124,7 +123,6 @@ class ResidentIndex:
     present: np.ndarray               # bool: an item has this sid
     day: np.ndarray                   # int32 days since 1970-01-01 (0 where unknown: check has_day)
     has_day: np.ndarray               # bool
-    year: np.ndarray                  # int32, 0 = unknown
     year_code: np.ndarray             # int32 code into years (0 = unknown)
     years: list                       # [None, year1, year2, ...]
     facet_code: np.ndarray            # int32: (committee, year, outcome) codes combined, for one bincount
@@ -217,15 +215,13 @@ def _read(con, key: tuple) -> ResidentIndex:
     facet_code = (codes["committee"].astype(np.int64) * (len(years) + 1) + year_code) * len(names["outcome"]) \
         + codes["outcome"]
     return ResidentIndex(key=key, present=present, day=dense("day", np.int32), has_day=dense("has_day", bool),
-                       year=year, year_code=year_code, years=[None] + years, facet_code=facet_code, codes=codes,
+                       year_code=year_code, years=[None] + years, facet_code=facet_code, codes=codes,
                        names=names,
                        newest_rank=dense("newest_rank", np.int32), newest_group=dense("newest_group", np.int32),
                        oldest_group=dense("oldest_group", np.int32))
 
 
 def _read_cases(con, size: int) -> CaseNumbers:
-    from pipeline.search.index import case_key
-
     printed = [r[0] for r in con.execute("SELECT DISTINCT case_number FROM search_items "
                                          "WHERE case_number IS NOT NULL ORDER BY case_number").fetchall()]
     rows = con.execute("SELECT sid, dense_rank() OVER (ORDER BY case_number)::INTEGER AS code FROM search_items "
@@ -368,7 +364,8 @@ def filter_mask(items: ResidentIndex, filters) -> np.ndarray:
     if filters.date_to:
         mask &= items.has_day & (items.day <= _days(filters.date_to))
     if filters.year:
-        mask &= items.year == int(filters.year)
+        wanted = int(filters.year)
+        mask &= items.year_code == (items.years.index(wanted) if wanted in items.years else -1)
     if filters.case_prefix:
         mask &= items.cases.mask(items.cases.starting_with(filters.case_prefix))
     return mask

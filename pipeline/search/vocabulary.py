@@ -92,17 +92,18 @@ class SqlVocabulary(Vocabulary):
 
 
 class MemoryVocabulary(Vocabulary):
-    """The whole vocabulary in dictionaries, read once (about 0.1 s and 15 MB per 100,000 words)."""
+    """The whole vocabulary in dictionaries, read once per index version (0.3 s for the 21,000 words of the
+    Greve year)."""
 
     def __init__(self, con):
         n_items = con.execute("SELECT items FROM search_meta").fetchone()[0]
         super().__init__(con, n_items)
         self.by_word: dict[str, tuple] = {}
         self.lemma_of: dict[str, str] = {}
-        self.skeleton_of: dict[str, str] = {}
         self.by_stem: dict[str, list[tuple]] = {}
         self.by_part: dict[str, list[tuple]] = {}
         self.lemma_stems: dict[str, set[str]] = {}
+        skeleton_of: dict[str, str] = {}  # spelling keys, needed only to group words by them below
         for wid, word, df, stem, lemma, skeleton, parts in con.execute(
                 "SELECT wid, word, df, stem, lemma, skeleton, parts FROM search_vocab").fetchall():
             row = (wid, word, df, stem)
@@ -110,7 +111,7 @@ class MemoryVocabulary(Vocabulary):
             if lemma:
                 self.lemma_of[word] = lemma
                 self.lemma_stems.setdefault(lemma, set()).add(stem)
-            self.skeleton_of[word] = skeleton
+            skeleton_of[word] = skeleton
             self.by_stem.setdefault(stem, []).append(row)
             for part in set(parts or ()):
                 self.by_part.setdefault(part, []).append(row)
@@ -119,7 +120,7 @@ class MemoryVocabulary(Vocabulary):
         self.rank = {word: k for k, word in enumerate(by_frequency)}  # most frequent first, ties alphabetical
         self.by_skeleton: dict[str, list[str]] = {}
         for word in by_frequency:
-            self.by_skeleton.setdefault(self.skeleton_of[word], []).append(word)
+            self.by_skeleton.setdefault(skeleton_of[word], []).append(word)
         self.by_length: dict[int, list[str]] = {}
         self._of_length: dict[tuple[int, int], list[str]] = {}
         for word in by_frequency:

@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pipeline.search import resident
-from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, item_detail, search
+from pipeline.search.engine import FACETS, SORTS, Filters, QueryError, index_key, item_detail, search
 from pipeline.warehouse.documents import document_count, search_documents
 from pipeline.web import site
 from pipeline.web.html import OUTCOME_LABELS, esc, layout
@@ -76,13 +76,15 @@ class Warehouse:
         if isinstance(source, (str, Path)):
             from pipeline.warehouse.snapshot import SnapshotWatcher, ensure_snapshot
 
-            self.watcher = SnapshotWatcher(ensure_snapshot(source), on_open=self._lists)
+            self.watcher = SnapshotWatcher(ensure_snapshot(source), on_open=self._on_open)
             self.fixed = None
         else:
             self.watcher = None
-            self.fixed = (source, self._lists(source))
+            self.fixed = (source, self._on_open(source))
 
-    def _lists(self, con) -> dict:
+    def _on_open(self, con) -> dict:
+        """Per-snapshot lists (municipalities, committees, document count, index key); starts reading the
+        snapshot's index into memory."""
         from pipeline.search.index import index_exists
 
         cur = con.cursor()
@@ -96,7 +98,7 @@ class Warehouse:
                     "committees": [r[0] for r in cur.execute(
                         "SELECT DISTINCT committee FROM search_items WHERE committee IS NOT NULL ORDER BY 1").fetchall()],
                     "documents": document_count(cur),
-                    "index_key": resident.index_key(cur)}
+                    "index_key": index_key(cur)}
         finally:
             cur.close()
 
