@@ -196,7 +196,7 @@ def _add_vocab(con, words: set[str]) -> None:
     span_stems = stems(con, sorted({s for spans in part_words.values() for s in spans}))
     start = con.execute("SELECT coalesce(max(wid), 0) + 1 FROM search_vocab").fetchone()[0]
     columns = {"wid": list(range(start, start + len(new))), "word": new, "df": [0] * len(new),
-               "stem": [stem_of[w] for w in new], "lemma": [table.get(w, w) for w in new],
+               "stem": [stem_of[w] for w in new], "lemma": [table.lemma(w) for w in new],
                "skeleton": [skeleton(w) for w in new],
                "parts": [sorted({span_stems[s] for s in part_words.get(w, ())}) for w in new]}
     insert_columns(con, "search_vocab", columns, {"wid": "INTEGER", "word": "VARCHAR", "df": "INTEGER", "stem": "VARCHAR",
