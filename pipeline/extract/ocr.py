@@ -34,7 +34,6 @@ from typing import Iterable
 
 import numpy
 import pypdfium2 as pdfium
-from pdfplumber.utils import cluster_objects
 
 from pipeline.model import ExtractedDocument, Line, Page, ParseWarning
 
@@ -309,6 +308,8 @@ def _ink(image: numpy.ndarray, frame: int) -> numpy.ndarray:
 def _to_lines(page_number: int, lines: list[_OcrLine], points_per_pixel: float) -> list[tuple[Line, float]]:
     """Cluster Tesseract's lines by baseline and join each cluster left to right, as pdfplumber does.
     Each Line comes with its stroke ratio (character-weighted), for `decide_bold`."""
+    from pdfplumber.utils import cluster_objects  # only OCR needs pdfplumber here (its import is 0.06 s)
+
     clusters = cluster_objects(lines, lambda l: l.baseline * points_per_pixel, _BASELINE_TOLERANCE)
     out = []
     for cluster in clusters:

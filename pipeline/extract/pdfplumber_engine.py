@@ -5,11 +5,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
-from pdfminer.psparser import PSEOF
-
 from pipeline.extract.base import ExtractionError, has_doubled_glyphs
 from pipeline.model import ExtractedDocument, Line, Page
 
@@ -45,6 +40,10 @@ def _line_from_chars(page_number: int, raw: dict) -> Line:
 
 
 def _classify(exc: BaseException, where: str) -> ExtractionError:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSEOF
+
     original = _unwrap(exc)
     name = original.__class__.__name__
     if isinstance(original, (PDFPasswordIncorrect, PDFEncryptionError)) or "encrypt" in str(original).lower() \
@@ -61,6 +60,10 @@ class PdfplumberExtractor:
     name = "pdfplumber"
 
     def extract(self, path: Path, sha256: str) -> ExtractedDocument:
+        # imported here: the default engine never needs pdfplumber, and importing it is 0.06 s of every
+        # ingest's start-up (the workers wait for the parent's imports)
+        import pdfplumber
+
         try:
             pdf = pdfplumber.open(path)
         except Exception as exc:  # pdfminer raises many kinds on damaged files
