@@ -161,14 +161,14 @@ def test_documents_over_a_limit_are_recorded_and_the_ray_workers_survive(ray_run
     folder = tmp_path / "in"
     folder.mkdir()
     flate_bomb(folder / "a-bomb.pdf", inflated_mb=1024)
-    glyph_flood(folder / "b-glyphs.pdf", glyphs=1_000_000)  # ~4 s of extraction
+    glyph_flood(folder / "b-glyphs.pdf", glyphs=1_000_000)  # ~6 s and ~360 MB of extraction: 600 MB is not reached
     for name in ("east-0001", "east-0006"):
         shutil.copy(good_pdf(name), folder / f"c-{name}.pdf")
     stop, seen = threading.Event(), set()
     watcher = threading.Thread(target=watch_busy_workers, args=(stop, seen), daemon=True)
     watcher.start()
     try:
-        report = run_backfill([str(folder)], tmp_path / "minutes.duckdb", "--timeout", "2", "--max-memory-mb", "300")
+        report = run_backfill([str(folder)], tmp_path / "minutes.duckdb", "--timeout", "2", "--max-memory-mb", "600")
     finally:
         stop.set()
         watcher.join()
@@ -180,7 +180,7 @@ def test_documents_over_a_limit_are_recorded_and_the_ray_workers_survive(ray_run
     con.close()
     assert {name: reason for name, (reason, _) in recorded.items()} == {"a-bomb.pdf": "too_large",
                                                                         "b-glyphs.pdf": "timeout"}
-    assert "300 MB" in recorded["a-bomb.pdf"][1] and "2 s" in recorded["b-glyphs.pdf"][1]
+    assert "600 MB" in recorded["a-bomb.pdf"][1] and "2 s" in recorded["b-glyphs.pdf"][1]
     assert stored == {"c-east-0001.pdf", "c-east-0006.pdf"}
     assert seen, "no Ray worker was seen running a task"
     for pid in seen:
