@@ -3,10 +3,16 @@
 The driver plans (finds files, hashes them, skips what the warehouse already has, exactly as `minutes ingest`
 does), keeps at most `max_in_flight` tasks on the cluster, and loads every result the moment it arrives, one
 DuckDB transaction per document — so an interrupted backfill re-run skips what was loaded and never leaves a half
-document. Workers run the very function the ingest pool runs (`process_file`); for a URL they first download it
-with the nightly job's polite client (size cap, time limit, retries) and send the bytes back, which the driver
-stores content-addressed before loading. Ray retries tasks whose worker died (`max_retries`); a document that
-still fails is recorded in `ingest_errors` and the backfill goes on.
+document. For a URL the Ray worker first downloads it with the nightly job's polite client (size cap, time limit,
+retries) and sends the bytes back, which the driver stores content-addressed before loading.
+
+A Ray worker never reads a document itself: it hands it to its own child process, the ingest's `WorkerPool` with
+one worker under the backfill's `Limits` (memory limit, time limit, no core files), so a decompression bomb or a
+page that never ends costs that child — recorded as `too_large` / `timeout` exactly as `minutes ingest` records
+it — and never the Ray worker, its node's memory or Ray's retries. The child is spawned, not forked (a Ray worker
+runs gRPC threads), once per Ray worker, and kept for its next tasks, so the parser is loaded once per worker.
+Ray retries a task whose Ray worker itself died (`max_retries`: killed, node lost); a document that still fails
+is recorded in `ingest_errors` and the backfill goes on.
 """
 from __future__ import annotations
 
@@ -20,9 +26,10 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from pipeline.ingest.service import DEFAULT_LIMITS, FileOutcome, IngestBatch, IngestReport, Job, path_text, process_file
+from pipeline.ingest.service import (DEFAULT_LIMITS, FileOutcome, IngestBatch, IngestReport, Job, Limits, WorkerPool,
+                                     path_text)
 
-TASK_RETRIES = 3  # Ray re-runs a task this often when its worker process dies
+TASK_RETRIES = 3  # Ray re-runs a task this often when its Ray worker process dies (not when a document's child does)
 
 
 @dataclass
@@ -83,11 +90,27 @@ def plan(sources: Iterable[str], batch: IngestBatch) -> list[Task]:
     return tasks
 
 
-def run_task(task: Task, engine: str) -> TaskResult:
-    """Extract and parse one document (runs on a Ray worker). Never raises for a bad document."""
-    timeout = DEFAULT_LIMITS.timeout_seconds  # the same per-document time limit as `minutes ingest`
+_reader: WorkerPool | None = None  # this Ray worker's child process that reads documents, kept between tasks
+
+
+def _document_reader(engine: str, limits: Limits) -> WorkerPool:
+    """This Ray worker's reader: started by its first task, reused by the next ones (and replaced when a task
+    brings another engine or other limits). Its child is spawned: forking a Ray worker copies its gRPC threads'
+    locks in whatever state they are in."""
+    global _reader
+    if _reader is not None and (_reader.engine, _reader.limits) != (engine, limits):
+        _reader.close()
+        _reader = None
+    if _reader is None:
+        _reader = WorkerPool(1, engine, limits, start_method="spawn")
+    return _reader
+
+
+def run_task(task: Task, engine: str, limits: Limits = DEFAULT_LIMITS) -> TaskResult:
+    """Extract and parse one document (runs on a Ray worker) in the worker's child process under `limits`, the
+    driver's (a cluster's workers have no limits of their own). Never raises for a bad document."""
     if not task.is_url:
-        name, parsed, reason, detail = process_file(task.source, task.sha256, engine, timeout, path=str(task.job.path))
+        name, parsed, reason, detail = _document_reader(engine, limits).read(task.job)
         return TaskResult(name, parsed, reason, detail, task.sha256, task.job.size)
     from pipeline.ingest.fetch import FetchError, PoliteClient
     from pipeline.ingest.sources import FetchSettings
@@ -102,7 +125,7 @@ def run_task(task: Task, engine: str) -> TaskResult:
     with tempfile.TemporaryDirectory(prefix="minutes-backfill-") as folder:
         local = Path(folder) / f"{sha}.pdf"
         local.write_bytes(body)
-        _, parsed, reason, detail = process_file(str(local), sha, engine, timeout)
+        _, parsed, reason, detail = _document_reader(engine, limits).read(Job(0, local, sha, len(body)))
     return TaskResult(task.source, parsed, reason, detail, sha, len(body), body)
 
 
@@ -120,11 +143,12 @@ def _store_download(result: TaskResult, store_dir: Path) -> Path:
 def backfill(sources: Iterable[str], con: duckdb.DuckDBPyConnection, ray_address: str | None = None,
              num_cpus: int | None = None, max_in_flight: int | None = None, engine: str = "pdfium",
              store_dir: Path = Path("data/raw/backfill"),
-             on_progress: Callable[[Progress], None] | None = None) -> IngestReport:
+             on_progress: Callable[[Progress], None] | None = None, limits: Limits = DEFAULT_LIMITS) -> IngestReport:
     """Ingest `sources` (paths, folders, URLs) with extraction and parsing as tasks on a Ray cluster.
 
     ray_address: None starts a local Ray runtime on this machine (num_cpus CPUs); 'auto' or 'ray://HOST:PORT'
     joins an existing cluster. Results are loaded by this process only, one transaction per document.
+    limits: per-document time and memory limits, as `minutes ingest` applies them; sent with every task.
     """
     import ray
 
@@ -151,7 +175,7 @@ def backfill(sources: Iterable[str], con: duckdb.DuckDBPyConnection, ray_address
         remote_task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(run_task)
         pending: dict = {}
         for task in tasks:
-            pending[remote_task.remote(task, engine)] = task
+            pending[remote_task.remote(task, engine, limits)] = task
             if len(pending) >= in_flight_cap:
                 _drain_one(ray, pending, batch, store_dir)
         while pending:

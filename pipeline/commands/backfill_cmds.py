@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import db_option
+from pipeline.commands.options import db_option, limit_options, make_limits
 
 
 @click.command()
@@ -21,9 +21,13 @@ from pipeline.commands.options import db_option
 @click.option("--store-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw/backfill"),
               show_default=True, help="Where downloaded PDFs are kept (named by their SHA-256).")
 @db_option
-def backfill(sources, manifest, ray_address, num_cpus, max_in_flight, engine, store_dir, db_path) -> None:
+@limit_options
+def backfill(sources, manifest, ray_address, num_cpus, max_in_flight, engine, store_dir, db_path, timeout_seconds,
+             max_memory_mb) -> None:
     """Backfill the warehouse on Ray: workers extract and parse, this process loads (one transaction per document).
 
+    Each document is read under the same time and memory limits as in `minutes ingest` (a child process of the
+    Ray worker); a document over a limit is recorded as timeout / too_large and the backfill goes on.
     Interrupted? Run the same command again: loaded documents are skipped, none is loaded twice.
 
     Example: minutes backfill --manifest national.txt --ray-address auto
@@ -50,7 +54,8 @@ def backfill(sources, manifest, ray_address, num_cpus, max_in_flight, engine, st
             click.echo(state.line(), err=True)
 
     report = run_backfill(listed, con, ray_address=ray_address, num_cpus=num_cpus, max_in_flight=max_in_flight,
-                          engine=engine, store_dir=store_dir, on_progress=progress)
+                          engine=engine, store_dir=store_dir, on_progress=progress,
+                          limits=make_limits(timeout_seconds, max_memory_mb))
     refresh_search_index(con, [o.doc_id for o in report.outcomes if o.status == "ingested"])
     print_ingest_summary(report, con)
     con.close()

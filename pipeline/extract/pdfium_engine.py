@@ -297,6 +297,8 @@ def _open(path: Path) -> pdfium.PdfDocument:
         if code == pdfium_c.FPDF_ERR_FORMAT:
             raise ExtractionError("truncated", f"the PDF cannot be opened: broken structure ({exc})") from exc
         raise ExtractionError("unreadable", f"the PDF cannot be opened: {exc}") from exc
+    except MemoryError:  # the worker's memory limit: the caller records too_large, not a broken file
+        raise
     except Exception as exc:  # noqa: BLE001  (anything else PDFium or the OS raises)
         raise ExtractionError("unreadable", f"the PDF cannot be opened: {exc.__class__.__name__}: {exc}") from exc
 
@@ -328,7 +330,7 @@ class PdfiumExtractor:
                     page.close()
                 pages.append(Page(number=index + 1, width=float(width), height=float(height),
                                   lines=lines, has_text_layer=has_text))
-        except ExtractionError:
+        except (ExtractionError, MemoryError):  # MemoryError: the memory limit, recorded as too_large
             raise
         except Exception as exc:  # noqa: BLE001
             raise ExtractionError("unreadable", f"page {len(pages) + 1} cannot be read: "

@@ -66,6 +66,8 @@ class PdfplumberExtractor:
 
         try:
             pdf = pdfplumber.open(path)
+        except MemoryError:  # the worker's memory limit: the caller records too_large, not a broken file
+            raise
         except Exception as exc:  # pdfminer raises many kinds on damaged files
             raise _classify(exc, "the PDF cannot be opened")
         pages: list[Page] = []
@@ -79,6 +81,8 @@ class PdfplumberExtractor:
                 pages.append(Page(number=index, width=float(page.width), height=float(page.height),
                                   lines=lines, has_text_layer=has_text))
                 page.flush_cache()
+        except MemoryError:
+            raise
         except Exception as exc:
             raise _classify(exc, f"page {len(pages) + 1} cannot be read")
         finally:

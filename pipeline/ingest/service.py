@@ -363,20 +363,26 @@ class Job:
         return path_text(self.path)
 
 
-class _Pool:
+class WorkerPool:
     """A ProcessPoolExecutor that is started again when a worker dies. Files in flight when it broke are run
-    again one at a time, so the one that kills its worker is found and recorded, and the others are loaded."""
+    again one at a time, so the one that kills its worker is found and recorded, and the others are loaded.
 
-    def __init__(self, workers: int, engine: str, limits: Limits):
+    `start_method` is how workers are started: "fork" (`minutes ingest`: workers inherit the parser this process
+    preloads) or "spawn" (a parent with threads of its own, such as a Ray worker, which fork would copy in
+    whatever state they are in: each spawned worker loads the parser itself, once, before its limits apply)."""
+
+    def __init__(self, workers: int, engine: str, limits: Limits, start_method: str = "fork"):
         self.workers, self.engine, self.limits = workers, engine, limits
+        self.context = multiprocessing.get_context(start_method)
         self.executor: ProcessPoolExecutor | None = None
         self.restarts = 0
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            preload_worker_state()  # loaded once here, inherited by every forked worker (and a restarted pool)
-            self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
-                                                initargs=(os.getpid(), self.limits.memory_mb))
+            if self.context.get_start_method() == "fork":
+                preload_worker_state()  # loaded once here, inherited by every forked worker (and a restarted pool)
+            self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context,
+                                                initializer=_worker_init, initargs=(os.getpid(), self.limits.memory_mb))
         return self.executor
 
     def _discard(self) -> None:
@@ -431,14 +437,19 @@ class _Pool:
                     handle(self.run_alone(job))
                 suspects.clear()
 
+    def read(self, job: Job) -> tuple:
+        """One file's result, or the reason its worker died (as `run` gives it for every file)."""
+        results: list[tuple] = []
+        self.run([job], results.append)
+        return results[0]
+
     def run_alone(self, job: Job) -> tuple:
-        """One file alone in its own forked process: if that process dies now, this file killed it, and its
-        exit status tells how (watchdog -> timeout, SIGABRT under the memory limit -> too_large)."""
+        """One file alone in its own process: if that process dies now, this file killed it, and its exit
+        status tells how (watchdog -> timeout, SIGABRT under the memory limit -> too_large)."""
         self._discard()
-        context = multiprocessing.get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_solo, args=(sender, os.getpid(), self.limits, job.text, job.sha,
-                                                      self.engine, os.fsdecode(job.path)), daemon=True)
+        receiver, sender = self.context.Pipe(duplex=False)
+        process = self.context.Process(target=_solo, args=(sender, os.getpid(), self.limits, job.text, job.sha,
+                                                           self.engine, os.fsdecode(job.path)), daemon=True)
         process.start()
         sender.close()
         result = None
@@ -591,7 +602,7 @@ def ingest_paths(paths: Iterable[Path], con: duckdb.DuckDBPyConnection, workers:
         bar.update(1)
 
     if todo:
-        pool = _Pool(min(max(1, workers or os.cpu_count() or 1), len(todo)), engine, limits)
+        pool = WorkerPool(min(max(1, workers or os.cpu_count() or 1), len(todo)), engine, limits)
         try:
             with _one_duckdb_thread(con):
                 pool.run(todo, handle)

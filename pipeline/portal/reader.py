@@ -358,5 +358,7 @@ def process_portal_file(path_text: str, sha256: str) -> tuple[str, ParsedDocumen
         return path_text, None, exc.reason, exc.detail
     except OSError as exc:
         return path_text, None, "unreadable", f"{exc.__class__.__name__}: {exc}"
+    except MemoryError:  # the worker's memory limit: process_file records too_large
+        raise
     except Exception as exc:  # a reader bug on one odd file must not stop the batch
         return path_text, None, "parse_failed", f"{exc.__class__.__name__}: {exc}"

@@ -1,5 +1,6 @@
 """The Ray backfill on a local Ray runtime with 2 CPUs: the same warehouse as `minutes ingest`, through a worker
-killed mid-run, a driver killed mid-run and re-run, URLs fetched by the workers, and a broken file."""
+killed mid-run, a driver killed mid-run and re-run, URLs fetched by the workers, a broken file, and documents over
+the per-document memory and time limits."""
 from __future__ import annotations
 
 import functools
@@ -19,6 +20,7 @@ ray = pytest.importorskip("ray")
 psutil = pytest.importorskip("psutil")
 
 from click.testing import CliRunner  # noqa: E402
+from ops.ops_support import flate_bomb, glyph_flood, good_pdf  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "core"
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,23 +99,41 @@ def test_backfill_equals_ingest(ray_runtime, pdf_folder, ingest_snapshot, tmp_pa
     assert snapshot(db) == ingest_snapshot
 
 
-def kill_one_busy_worker(stop: threading.Event, killed: list[int]) -> None:
-    """SIGKILL the first Ray worker seen running a backfill task (its process title is ray::run_task)."""
+def busy_ray_workers() -> list[psutil.Process]:
+    """The Ray workers running a backfill task now (their process title is ray::run_task)."""
+    return [proc for proc in psutil.process_iter(["pid", "cmdline"])
+            if any("ray::run_task" in part for part in (proc.info["cmdline"] or []))]
+
+
+def reading_child(worker: psutil.Process) -> bool:
+    """Whether the Ray worker has started the child process that reads its documents (multiprocessing spawn)."""
+    try:
+        return any("spawn_main" in " ".join(child.cmdline()) for child in worker.children())
+    except psutil.Error:
+        return False
+
+
+def kill_one_busy_worker(stop: threading.Event, killed: list[int], orphans: list[psutil.Process]) -> None:
+    """SIGKILL the first Ray worker seen running a backfill task while its reading child is up; that child (and
+    any other process the worker started) goes to `orphans`, to check that none outlives the worker."""
     while not stop.is_set() and not killed:
-        for proc in psutil.process_iter(["pid", "cmdline"]):
-            if any("ray::run_task" in part for part in (proc.info["cmdline"] or [])):
-                try:
-                    proc.kill()
-                    killed.append(proc.info["pid"])
-                except psutil.Error:
-                    continue
-                return
+        for proc in busy_ray_workers():
+            if not reading_child(proc):
+                continue
+            try:
+                children = proc.children(recursive=True)
+                proc.kill()
+            except psutil.Error:
+                continue
+            orphans.extend(children)
+            killed.append(proc.pid)
+            return
         time.sleep(0.05)
 
 
 def test_a_killed_worker_does_not_stop_the_backfill(ray_runtime, pdf_folder, ingest_snapshot, tmp_path):
-    stop, killed = threading.Event(), []
-    killer = threading.Thread(target=kill_one_busy_worker, args=(stop, killed), daemon=True)
+    stop, killed, orphans = threading.Event(), [], []
+    killer = threading.Thread(target=kill_one_busy_worker, args=(stop, killed, orphans), daemon=True)
     killer.start()
     report = run_backfill([str(pdf_folder)], tmp_path / "minutes.duckdb")
     stop.set()
@@ -121,6 +141,51 @@ def test_a_killed_worker_does_not_stop_the_backfill(ray_runtime, pdf_folder, ing
     assert killed, "no worker was seen running a task"
     assert report["failed"] == 0 and report["ingested"] == len(list(pdf_folder.glob("*.pdf")))
     assert snapshot(tmp_path / "minutes.duckdb") == ingest_snapshot
+    _gone, alive = psutil.wait_procs(orphans, timeout=10)  # the reading child dies with its Ray worker
+    assert orphans and not alive
+
+
+def watch_busy_workers(stop: threading.Event, seen: set[int]) -> None:
+    """Collect the pids of every Ray worker seen running a backfill task."""
+    while not stop.is_set():
+        seen.update(proc.pid for proc in busy_ray_workers())
+        time.sleep(0.05)
+
+
+def test_documents_over_a_limit_are_recorded_and_the_ray_workers_survive(ray_runtime, tmp_path):
+    """A flate bomb (1 GB inflated) and a page of a million glyphs cost their own child process, are recorded as
+    `too_large` / `timeout` as `minutes ingest` records them, and the other documents are loaded; no Ray worker
+    dies (a dead one would have been replaced by Ray, its task retried), and none has a memory limit itself."""
+    from pipeline.warehouse.db import connect
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    flate_bomb(folder / "a-bomb.pdf", inflated_mb=1024)
+    glyph_flood(folder / "b-glyphs.pdf", glyphs=1_000_000)  # ~6 s and ~360 MB of extraction: 600 MB is not reached
+    for name in ("east-0001", "east-0006"):
+        shutil.copy(good_pdf(name), folder / f"c-{name}.pdf")
+    stop, seen = threading.Event(), set()
+    watcher = threading.Thread(target=watch_busy_workers, args=(stop, seen), daemon=True)
+    watcher.start()
+    try:
+        report = run_backfill([str(folder)], tmp_path / "minutes.duckdb", "--timeout", "2", "--max-memory-mb", "600")
+    finally:
+        stop.set()
+        watcher.join()
+    assert report["ingested"] == 2 and report["failed"] == 2
+    con = connect(tmp_path / "minutes.duckdb", read_only=True)
+    recorded = {name: (reason, detail) for name, reason, detail in
+                con.execute("SELECT source_file, reason, detail FROM ingest_errors").fetchall()}
+    stored = {Path(path).name for (path,) in con.execute("SELECT source_path FROM documents").fetchall()}
+    con.close()
+    assert {name: reason for name, (reason, _) in recorded.items()} == {"a-bomb.pdf": "too_large",
+                                                                        "b-glyphs.pdf": "timeout"}
+    assert "600 MB" in recorded["a-bomb.pdf"][1] and "2 s" in recorded["b-glyphs.pdf"][1]
+    assert stored == {"c-east-0001.pdf", "c-east-0006.pdf"}
+    assert seen, "no Ray worker was seen running a task"
+    for pid in seen:
+        worker = psutil.Process(pid)  # raises NoSuchProcess if this Ray worker died
+        assert worker.rlimit(psutil.RLIMIT_AS)[0] == psutil.RLIM_INFINITY
 
 
 def test_a_killed_driver_is_completed_by_a_rerun(ray_runtime, pdf_folder, ingest_snapshot, tmp_path):

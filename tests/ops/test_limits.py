@@ -54,6 +54,24 @@ def test_glyph_flood_is_stopped_by_the_time_limit(tmp_path):
     assert "1 s" in detail
 
 
+def test_a_page_that_needs_more_memory_than_the_limit_is_too_large_not_unreadable(tmp_path):
+    """A MemoryError while the pdfium engine reads a page (the glyph flood needs ~360 MB) is the memory limit:
+    recorded as too_large, not as a broken file (the engine used to turn it into `unreadable`)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    glyph_flood(folder / "a-glyphs.pdf", glyphs=1_000_000)
+    shutil.copy(good_pdf(), folder / "b-good.pdf")
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        ingest_paths([folder], con, workers=1, limits=Limits(timeout_seconds=60, memory_mb=200))
+        recorded = dict(con.execute("SELECT source_file, reason FROM ingest_errors").fetchall())
+        stored = {Path(p).name for (p,) in con.execute("SELECT source_path FROM documents").fetchall()}
+    finally:
+        con.close()
+    assert recorded == {"a-glyphs.pdf": "too_large"}
+    assert stored == {"b-good.pdf"}
+
+
 def _children_reading(name: str) -> list[int]:
     """Child processes of this process that have a file called `name` open."""
     found = []
