@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import weakref
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -65,6 +66,7 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     doc_id = doc.sha256
     facts = classify_document(parsed)
     con.execute("BEGIN TRANSACTION")
+    committed = False
     try:
         own, to_settle = _store(con, parsed, facts, source_path, size_bytes)
         for mid in dict.fromkeys(m for m in to_settle if m):
@@ -72,9 +74,13 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
             if mid == own:  # only settling its own meeting moves the document's version (see _rekey)
                 own = settled
         con.execute("COMMIT")
+        committed = True
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        if not committed:
+            forget_members(con)  # it may hold members this load wrote
     return own or doc_id
 
 
@@ -327,11 +333,52 @@ def _write_meeting(con: duckdb.DuckDBPyConnection, mid: str, doc_id: str, meetin
         insert_new_rows(con, table, table_rows)
 
 
+class _MemberDirectory:
+    """The members table as this connection sees it, read once and then kept in step with what member_ids
+    writes, so a document's load does not read the whole table again (~0.3 ms a document, more as it grows).
+
+    Only member_ids writes members, and an ingest's connection is the warehouse's only writer (DuckDB admits
+    one writing process), so the copy stays exact while its loads commit; a load that fails drops it
+    (`forget_members`), and the next load reads the table again. Rows are kept in the order a scan returns
+    them, which decides ties of the fuzzy match: DuckDB appends a row whose list column is updated to the
+    end of the table, so a member that gains a spelling moves to the end here too."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows: dict[str, tuple[str, list[str]]] = {mid: (name, list(spellings)) for mid, name, spellings in rows}
+
+    def spelling_to_id(self) -> dict[str, str]:
+        return {s: mid for mid, (_, spellings) in self.rows.items() for s in spellings}
+
+    def add_spelling(self, mid: str, spelling: str) -> None:
+        name, spellings = self.rows.pop(mid)
+        self.rows[mid] = (name, spellings + [spelling])
+
+    def add_members(self, rows: list[list]) -> None:
+        for mid, name, spellings in rows:
+            self.rows[mid] = (name, list(spellings))
+
+
+_member_directories: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> _MemberDirectory
+
+
+def _members(con: duckdb.DuckDBPyConnection) -> _MemberDirectory:
+    directory = _member_directories.get(con)
+    if directory is None:
+        directory = _MemberDirectory(con.execute("SELECT member_id, name, spellings FROM members").fetchall())
+        _member_directories[con] = directory
+    return directory
+
+
+def forget_members(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the connection's copy of the members table (its writes may have been rolled back)."""
+    _member_directories.pop(con, None)
+
+
 def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     """Match names to the members table with rapidfuzz, adding new members and new spellings."""
-    known = con.execute("SELECT member_id, name, spellings FROM members").fetchall()
-    spelling_to_id = {s: mid for mid, _, spellings in known for s in spellings}
-    stored = {mid for mid, _, _ in known}  # a new member's id may be stored already (another case of the name)
+    directory = _members(con)
+    spelling_to_id = directory.spelling_to_id()
+    stored = set(directory.rows)  # a new member's id may be stored already (another case of the name)
     result = {}
     new_members: dict[str, list] = {}  # inserted in one statement at the end (one per name costs ~2 ms)
     for name in names:
@@ -345,12 +392,15 @@ def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, st
                 new_members[mid][2].append(name)
             else:
                 con.execute("UPDATE members SET spellings = list_append(spellings, ?) WHERE member_id = ?", [name, mid])
+                directory.add_spelling(mid, name)
         else:
             mid = stable_id("member", name.lower())
             new_members.setdefault(mid, [mid, name, [name]])
         spelling_to_id[name] = mid
         result[name] = mid
-    insert_rows(con, "members", [row for mid, row in new_members.items() if mid not in stored])
+    rows = [row for mid, row in new_members.items() if mid not in stored]
+    insert_rows(con, "members", rows)
+    directory.add_members(rows)
     return result
 
 
