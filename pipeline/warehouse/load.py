@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from pipeline.classify import DocumentFacts, classify_document
 from pipeline.model import Item, Meeting, ParsedDocument
 from pipeline.warehouse import versions
-from pipeline.warehouse.bulk import insert_new_rows, insert_rows
+from pipeline.warehouse.bulk import insert_new_rows, insert_rows, optimizer_off, restore_optimizer
 from pipeline.warehouse.documents import LINKABLE_TITLES, link_document, link_meeting, store_pages
 from pipeline.warehouse.lookups import Lookup, run_lookups
 from pipeline.warehouse.versions import stable_id
@@ -81,6 +81,7 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     finally:
         if not committed:
             forget_members(con)  # it may hold members this load wrote
+            restore_optimizer(con)  # an error in an optimizer_off block may have left it off
     return own or doc_id
 
 
@@ -320,17 +321,19 @@ def _write_meeting(con: duckdb.DuckDBPyConnection, mid: str, doc_id: str, meetin
     the meeting id, so the tables cannot hold it yet and only repeats within the meeting are left out."""
     source_file = next(row[7] for row in live if row[0] == doc_id)
     item_docs = {id(i): (row[0], row[7]) for row in live for i in contents[row[0]].items}
-    insert_new_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
-                                       meeting.document_type, meeting.meeting_date, meeting.start_time,
-                                       meeting.end_time, meeting.location]])
     people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
-    ids = member_ids(con, list(dict.fromkeys(people)))
-    insert_new_rows(con, "meeting_members", [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
-    insert_new_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
-    insert_new_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
-    rows = _item_rows(mid, item_docs, (doc_id, source_file), meeting, ids)
-    for table, table_rows in rows.items():
-        insert_new_rows(con, table, table_rows)
+    with optimizer_off(con):  # inserts only (and member_ids' update of a small table by key)
+        insert_new_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
+                                           meeting.document_type, meeting.meeting_date, meeting.start_time,
+                                           meeting.end_time, meeting.location]])
+        ids = member_ids(con, list(dict.fromkeys(people)))
+        insert_new_rows(con, "meeting_members",
+                        [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
+        insert_new_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
+        insert_new_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
+        rows = _item_rows(mid, item_docs, (doc_id, source_file), meeting, ids)
+        for table, table_rows in rows.items():
+            insert_new_rows(con, table, table_rows)
 
 
 class _MemberDirectory:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 
 from pipeline.warehouse import bulk
 
@@ -132,3 +133,28 @@ def test_lone_surrogates_take_the_parameter_route():
     assert via_bulk == via_params and via_bulk != "UnicodeEncodeError"
     assert con.execute("SELECT * FROM hostile").fetchall() == con.execute("SELECT * FROM reference").fetchall()
     assert con.execute("SELECT count(*) FROM victim").fetchone()[0] == 2
+
+
+def optimizing(con) -> bool:
+    """Whether DuckDB's optimizer is on: it pushes the filter into the table scan (no FILTER operator left)."""
+    return "FILTER" not in con.execute("EXPLAIN SELECT k FROM keyed WHERE k = 1").fetchall()[0][1]
+
+
+def test_optimizer_is_on_again_after_an_optimizer_off_block():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE keyed (k INTEGER PRIMARY KEY)")
+    con.execute("INSERT INTO keyed VALUES (1)")
+    with bulk.optimizer_off(con):
+        assert not optimizing(con)
+        bulk.insert_rows(con, "keyed", [[2]])
+    assert optimizing(con)
+    with pytest.raises(ValueError), bulk.optimizer_off(con):
+        raise ValueError("not a DuckDB error")
+    assert optimizing(con)
+    con.execute("BEGIN")
+    with pytest.raises(duckdb.ConstraintException), bulk.optimizer_off(con):
+        bulk.insert_rows(con, "keyed", [[1]])  # aborts the transaction: DuckDB refuses the PRAGMA until ROLLBACK
+    con.execute("ROLLBACK")
+    bulk.restore_optimizer(con)  # what load_document does after its ROLLBACK
+    assert optimizing(con)
+    assert con.execute("SELECT k FROM keyed ORDER BY k").fetchall() == [(1,), (2,)]

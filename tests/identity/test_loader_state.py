@@ -2,6 +2,7 @@
 in scan order, and a load that fails leaves no trace of its members in it."""
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from pipeline.warehouse import load
@@ -54,4 +55,25 @@ def test_failed_load_leaves_no_members_behind(tmp_path, greve_parsed, monkeypatc
     assert con.execute("SELECT count(*) FROM attendance WHERE member_id NOT IN (SELECT member_id FROM members)"
                        ).fetchone()[0] == 0
     reference.close()
+    con.close()
+
+
+def test_failed_insert_of_a_meeting_leaves_the_optimizer_on(tmp_path, greve_parsed, monkeypatch):
+    """A meeting's rows are inserted without DuckDB's optimizer (bulk.optimizer_off); an insert that fails
+    there aborts the transaction, and load_document turns the optimizer back on after its ROLLBACK."""
+    con = connect(tmp_path / "w.duckdb")
+    item_rows = load._item_rows
+
+    def broken(*args):
+        rows = item_rows(*args)
+        rows["agenda_items"][0][6] = None  # title NOT NULL: DuckDB refuses the insert
+        return rows
+
+    with monkeypatch.context() as patch:
+        patch.setattr(load, "_item_rows", broken)
+        with pytest.raises(duckdb.ConstraintException):
+            load.load_document(con, greve_parsed[OEK], f"/raw/{OEK}.pdf", 1000)
+    assert "FILTER" not in con.execute("EXPLAIN SELECT doc_id FROM documents WHERE doc_id = 'x'").fetchall()[0][1]
+    load.load_document(con, greve_parsed[OEK], f"/raw/{OEK}.pdf", 1000)
+    assert con.execute("SELECT count(*) FROM agenda_items").fetchone()[0] == len(greve_parsed[OEK].meeting.items)
     con.close()
