@@ -133,11 +133,12 @@ def insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str
 def _json_argument(payload: str) -> tuple[str, list]:
     """The JSON text as it goes into the statement: an SQL string literal when short, else a parameter.
 
-    A parameter costs DuckDB's Python client ~0.1 ms per statement (~0.3-0.4 ms more when it probes for pandas,
-    which pipeline.warehouse.db prevents when pandas is absent); a literal is parsed with the statement, at a cost
-    that grows with its length (a 10 kB literal is ~0.1 ms slower than the parameter, 1 MB ~13 ms), so only short
-    payloads -- most of a small document's inserts -- are inlined. The text is json.dumps output, which escapes
-    every control character, so it holds no NUL; one would still never reach the SQL text (it ends a C string)."""
+    A parameter costs DuckDB's Python client ~0.03-0.1 ms per statement (0.3-0.4 ms more when the client probes
+    for pandas, which pipeline.warehouse.db prevents when pandas is absent); a literal is parsed with the
+    statement, at a cost that grows with its length (10 kB: ~0.1 ms slower than the parameter, 1 MB: ~13 ms), so
+    only short payloads -- most of a small document's inserts -- are inlined. The text is json.dumps output,
+    which escapes every control character, so it holds no NUL; one would still never reach the SQL text:
+    DuckDB's parser stops reading a statement at a NUL (`SELECT 1<NUL>; DROP TABLE x` runs `SELECT 1`)."""
     if len(payload) <= LITERAL_MAX_CHARS and "\x00" not in payload:
         return sql_string(payload), []
     return "?", [payload]
