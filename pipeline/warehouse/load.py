@@ -156,10 +156,11 @@ def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: st
 def _trace_lookups(doc_id: str, source_path: str) -> list[Lookup]:
     """Whether each table of _TRACES holds a row of the document (the version's meeting id for its version),
     and the other documents at the path."""
-    return [Lookup(table, f"SELECT {'meeting_id' if table == 'document_versions' else 'NULL'} FROM {table} "
-                          f"WHERE {column} = ? LIMIT 1", (doc_id if column == "doc_id" else source_path,))
-            for table, column in _TRACES] + [
-        Lookup("same_path", "SELECT doc_id FROM documents WHERE source_path = ? AND doc_id <> ?", (source_path, doc_id))]
+    traces = [Lookup(table, f"SELECT {'meeting_id' if table == 'document_versions' else 'NULL'} FROM {table} "
+                            f"WHERE {column} = ? LIMIT 1", (doc_id if column == "doc_id" else source_path,))
+              for table, column in _TRACES]
+    return traces + [Lookup("same_path", "SELECT doc_id FROM documents WHERE source_path = ? AND doc_id <> ?",
+                            (source_path, doc_id))]
 
 
 def _replace_at_path(con: duckdb.DuckDBPyConnection, old: str, new: str, meeting: Meeting, mid: str | None) -> str | None:
