@@ -10,6 +10,7 @@ import duckdb
 from rapidfuzz import fuzz, process, utils
 
 from pipeline.model import ExtractedDocument
+from pipeline.warehouse.lookups import Lookup
 
 LINK_SCORE = 90  # rapidfuzz token_sort_ratio between a document title and an attachment title
 
@@ -42,10 +43,15 @@ def link_document(con: duckdb.DuckDBPyConnection, doc_id: str, title: str | None
     return _insert_links(con, _best_links([(doc_id, title)], attachments))
 
 
-def link_meeting(con: duckdb.DuckDBPyConnection, meeting_id: str) -> int:
-    """Link a (re)loaded meeting's attachment titles to the stored non-minutes documents they name."""
-    titles = con.execute("SELECT doc_id, title FROM documents WHERE doc_class NOT IN ('referat', 'dagsorden') "
-                         "AND title IS NOT NULL").fetchall()
+# the stored documents an attachment title can name: (doc_id, title) of every titled non-minutes document
+LINKABLE_TITLES = Lookup("linkable_titles", "SELECT doc_id, title FROM documents "
+                                            "WHERE doc_class NOT IN ('referat', 'dagsorden') AND title IS NOT NULL",
+                         columns=2)
+
+
+def link_meeting(con: duckdb.DuckDBPyConnection, meeting_id: str, titles: list[tuple[str, str]]) -> int:
+    """Link a (re)loaded meeting's attachment titles to the stored non-minutes documents they name; `titles` is
+    the answer to LINKABLE_TITLES, which the caller asks along with its own lookups."""
     if not titles:
         return 0
     attachments = con.execute("SELECT a.item_id, a.title FROM attachments a JOIN agenda_items i USING (item_id) "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import weakref
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -15,8 +16,9 @@ from rapidfuzz import fuzz, process
 from pipeline.classify import DocumentFacts, classify_document
 from pipeline.model import Item, Meeting, ParsedDocument
 from pipeline.warehouse import versions
-from pipeline.warehouse.bulk import insert_new_rows, insert_rows
-from pipeline.warehouse.documents import link_document, link_meeting, store_pages
+from pipeline.warehouse.bulk import insert_new_rows, insert_rows, optimizer_off, restore_optimizer
+from pipeline.warehouse.documents import LINKABLE_TITLES, link_document, link_meeting, store_pages
+from pipeline.warehouse.lookups import Lookup, run_lookups
 from pipeline.warehouse.versions import stable_id
 
 _CHILD_TABLES_BY_ITEM = ("item_sections", "decisions", "decision_notes", "attachments", "document_links")
@@ -64,25 +66,35 @@ def load_document(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, source
     doc_id = doc.sha256
     facts = classify_document(parsed)
     con.execute("BEGIN TRANSACTION")
+    committed = False
     try:
-        to_settle = _store(con, parsed, facts, source_path, size_bytes)
+        own, to_settle = _store(con, parsed, facts, source_path, size_bytes)
         for mid in dict.fromkeys(m for m in to_settle if m):
-            settle_meeting(con, mid, doc_id, parsed.meeting)
-        result = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
+            settled = settle_meeting(con, mid, doc_id, parsed.meeting)
+            if mid == own:  # only settling its own meeting moves the document's version (see _rekey)
+                own = settled
         con.execute("COMMIT")
+        committed = True
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return result[0] if result else doc_id
+    finally:
+        if not committed:
+            forget_members(con)  # it may hold members this load wrote
+            restore_optimizer(con)  # an error in an optimizer_off block may have left it off
+    return own or doc_id
 
 
 def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: DocumentFacts, source_path: str,
-           size_bytes: int) -> list[str | None]:
-    """Insert the document's own rows; returns the meetings whose versions changed."""
+           size_bytes: int) -> tuple[str | None, list[str | None]]:
+    """Insert the document's own rows; returns the meeting of its version (None: not minutes) and the meetings
+    whose versions changed."""
     doc, meeting = parsed.extracted, parsed.meeting
     doc_id = doc.sha256
     now = versions.now_utc()
-    previous, same_path = _clear_document(con, doc_id, source_path)
+    key = _meeting_key(meeting, facts) if facts.doc_class.is_minutes else None
+    previous, same_path, identity = _clear_document(con, doc_id, source_path,
+                                                    versions.identity_lookups(key) if key else [])
     to_settle = [previous]
     # a non-minutes document keeps only warnings about the file (a meeting parse's warnings do not apply to it)
     warnings = [w for w in meeting.warnings if facts.doc_class.is_minutes or w.code in FILE_WARNINGS]
@@ -97,10 +109,7 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
     mid = None
     if facts.doc_class.is_minutes:
         meeting.document_type = facts.doc_class.value  # the classifier knows supplementary agendas
-        key = versions.MeetingKey(meeting.municipality, meeting.committee, meeting.meeting_date, meeting.start_time,
-                                  {facts.marker} if facts.marker else set(), [i.title for i in meeting.items],
-                                  facts.supplement)
-        mid = versions.resolve_meeting(con, key, doc_id)
+        mid = versions.resolve_meeting(con, key, doc_id, identity)
         con.execute("INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'source', NULL, NULL, ?)",
                     [doc_id, mid, parsed.source_kind, meeting.document_type, facts.supplement, facts.marker,
                      source_path, doc.source_file, now, versions.meeting_to_json(meeting)])
@@ -113,7 +122,14 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
                               f"linked to {links} agenda item(s)")
     for old in same_path:
         to_settle.append(_replace_at_path(con, old, doc_id, meeting, mid))
-    return to_settle
+    return mid, to_settle
+
+
+def _meeting_key(meeting: Meeting, facts: DocumentFacts) -> versions.MeetingKey:
+    """What decides which meeting a minutes document describes."""
+    return versions.MeetingKey(meeting.municipality, meeting.committee, meeting.meeting_date, meeting.start_time,
+                               {facts.marker} if facts.marker else set(), [i.title for i in meeting.items],
+                               facts.supplement)
 
 
 # what a document may have left from an earlier load (deleted in this order), by the column naming it
@@ -122,24 +138,29 @@ _TRACES = (("parse_warnings", "doc_id"), ("document_pages", "doc_id"), ("documen
            ("ingest_errors", "source_path"))
 
 
-def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: str) -> tuple[str | None, list[str]]:
+def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: str,
+                    also: list[Lookup]) -> tuple[str | None, list[str], dict[str, list[tuple]] | None]:
     """Delete what an earlier load of these bytes (or a failure at this path) left; returns the meeting of its
-    version and the other documents stored at this path. One probe statement asks all of it, so a new document
-    (the common case) costs one statement instead of nine (~1 ms each). (A UNION of LIMIT 1
-    lookups: EXISTS subqueries in one SELECT are planned as joins and cost several times more.)"""
-    def param(column: str) -> str:
-        return "$1" if column == "doc_id" else "$2"
-
-    found = con.execute(" UNION ALL ".join(
-        [f"(SELECT '{table}', {'meeting_id' if table == 'document_versions' else 'NULL::VARCHAR'} FROM {table} "
-         f"WHERE {column} = {param(column)} LIMIT 1)" for table, column in _TRACES]
-        + ["SELECT 'same_path', doc_id FROM documents WHERE source_path = $2 AND doc_id <> $1"]),
-        [doc_id, source_path]).fetchall()
-    present = {name: value for name, value in found if name != "same_path"}
+    version, the other documents stored at this path, and the answers to the lookups `also` -- None when
+    something was deleted, which may have changed them. One probe statement asks all of it, so a new document
+    (the common case) costs one statement instead of nine (~1 ms each) and no separate lookups."""
+    found = run_lookups(con, [*_trace_lookups(doc_id, source_path), *also])
+    present = {table: found[table] for table, _ in _TRACES if found[table]}
     for table, column in _TRACES:
         if table in present:
             con.execute(f"DELETE FROM {table} WHERE {column} = ?", [doc_id if column == "doc_id" else source_path])
-    return present.get("document_versions"), [value for name, value in found if name == "same_path"]
+    previous = present["document_versions"][0][0] if "document_versions" in present else None
+    return previous, [row[0] for row in found["same_path"]], None if present else found
+
+
+def _trace_lookups(doc_id: str, source_path: str) -> list[Lookup]:
+    """Whether each table of _TRACES holds a row of the document (the version's meeting id for its version),
+    and the other documents at the path."""
+    traces = [Lookup(table, f"SELECT {'meeting_id' if table == 'document_versions' else 'NULL'} FROM {table} "
+                            f"WHERE {column} = ? LIMIT 1", (doc_id if column == "doc_id" else source_path,))
+              for table, column in _TRACES]
+    return traces + [Lookup("same_path", "SELECT doc_id FROM documents WHERE source_path = ? AND doc_id <> ?",
+                            (source_path, doc_id))]
 
 
 def _replace_at_path(con: duckdb.DuckDBPyConnection, old: str, new: str, meeting: Meeting, mid: str | None) -> str | None:
@@ -162,23 +183,19 @@ def _rank(row) -> tuple:
             first_seen, doc_id)
 
 
-def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_meeting: Meeting | None = None) -> None:
-    """Decide the meeting's current version after its versions changed, and rewrite its rows from it.
+def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_meeting: Meeting | None = None) -> str:
+    """Decide the meeting's current version after its versions changed, and rewrite its rows from it. Returns the
+    meeting's id afterwards: another when its merged key fields rename it (_rekey), its versions following.
 
     `new_meeting` is the parse of `new_doc` when it is at hand (saves reading it back from its JSON)."""
-    live = con.execute("""SELECT doc_id, channel, document_type, supplement, first_seen, status,
-                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file, marker
-                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
-                       [new_doc if new_meeting is not None else None, mid]).fetchall()
-    known = {new_doc: new_meeting} if new_meeting is not None else {}
-    live = [r[:6] + (known.get(r[0]) or versions.meeting_from_json(r[6]),) + r[7:] for r in live]
+    live, has_rows, linkable = _meeting_state(con, mid, new_doc, new_meeting)
     live = _supersede_older(con, mid, live, new_doc)
     previous = next((r for r in live if r[5] == "current"), None)
     if not live:
-        if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [mid]).fetchone():
+        if has_rows:
             versions.record_event(con, "meeting_removed", mid, new_doc, None, "no file describes this meeting any more")
         _delete_meeting_rows(con, mid)
-        return
+        return mid
     live.sort(key=_rank, reverse=True)
     current = live[0]
     contents = {r[0]: r[6] for r in live}
@@ -199,10 +216,32 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_m
                               f"kept as a source beside the current version: {versions.summarize(changes)}", changes)
     merged = _merged_meeting(live, contents)
     target = _rekey(con, mid, merged, sorted({row[8] for row in live if row[8] is not None}))
-    if con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone():
+    if target != mid:  # renamed: whether rows are stored under the new id is another question
+        has_rows = con.execute("SELECT 1 FROM meetings WHERE meeting_id = ?", [target]).fetchone() is not None
+    if has_rows:
         _delete_meeting_rows(con, target)  # a new meeting has no rows to delete (the common case)
     _write_meeting(con, target, current[0], merged, live, contents)
-    link_meeting(con, target)
+    link_meeting(con, target, linkable)
+    return target
+
+
+def _meeting_state(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str,
+                   new_meeting: Meeting | None) -> tuple[list[tuple], bool, list[tuple]]:
+    """What settling the meeting starts from, asked in one statement: its live versions (each with its parsed
+    content), whether it has rows, and the documents its attachments may name (LINKABLE_TITLES).
+
+    The answers hold while it is settled: retiring older versions deletes only minutes documents, which are
+    not linkable, and writes no meeting rows; only a renamed meeting (_rekey) has to be asked about again."""
+    answers = run_lookups(con, [
+        Lookup("live", """SELECT doc_id, channel, document_type, supplement, first_seen, status,
+                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file, marker
+                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
+               (new_doc if new_meeting is not None else None, mid), 9),
+        Lookup("has_rows", "SELECT NULL FROM meetings WHERE meeting_id = ? LIMIT 1", (mid,)),
+        LINKABLE_TITLES])
+    known = {new_doc: new_meeting} if new_meeting is not None else {}
+    live = [r[:6] + (known.get(r[0]) or versions.meeting_from_json(r[6]),) + r[7:] for r in answers["live"]]
+    return live, bool(answers["has_rows"]), answers[LINKABLE_TITLES.tag]
 
 
 def _supersede_older(con: duckdb.DuckDBPyConnection, mid: str, live: list, new_doc: str) -> list:
@@ -283,24 +322,67 @@ def _write_meeting(con: duckdb.DuckDBPyConnection, mid: str, doc_id: str, meetin
     the meeting id, so the tables cannot hold it yet and only repeats within the meeting are left out."""
     source_file = next(row[7] for row in live if row[0] == doc_id)
     item_docs = {id(i): (row[0], row[7]) for row in live for i in contents[row[0]].items}
-    insert_new_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
-                                       meeting.document_type, meeting.meeting_date, meeting.start_time,
-                                       meeting.end_time, meeting.location]])
     people = meeting.members + [a.name for a in meeting.absent] + [s.name for s in meeting.substitutes]
-    ids = member_ids(con, list(dict.fromkeys(people)))
-    insert_new_rows(con, "meeting_members", [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
-    insert_new_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
-    insert_new_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
-    rows = _item_rows(mid, item_docs, (doc_id, source_file), meeting, ids)
-    for table, table_rows in rows.items():
-        insert_new_rows(con, table, table_rows)
+    with optimizer_off(con):  # inserts only (and member_ids' update of a small table by key)
+        insert_new_rows(con, "meetings", [[mid, doc_id, source_file, meeting.municipality, meeting.committee,
+                                           meeting.document_type, meeting.meeting_date, meeting.start_time,
+                                           meeting.end_time, meeting.location]])
+        ids = member_ids(con, list(dict.fromkeys(people)))
+        insert_new_rows(con, "meeting_members",
+                        [[mid, k, name, ids.get(name)] for k, name in enumerate(meeting.members)])
+        insert_new_rows(con, "meeting_absences", [[mid, k, a.name, a.note] for k, a in enumerate(meeting.absent)])
+        insert_new_rows(con, "meeting_substitutes", [[mid, s.name, s.substitute_for] for s in meeting.substitutes])
+        rows = _item_rows(mid, item_docs, (doc_id, source_file), meeting, ids)
+        for table, table_rows in rows.items():
+            insert_new_rows(con, table, table_rows)
+
+
+class _MemberDirectory:
+    """The members table as this connection sees it, read once and then kept in step with what member_ids
+    writes, so a document's load does not read the whole table again (~0.3 ms a document, more as it grows).
+
+    Only member_ids writes members, and an ingest's connection is the warehouse's only writer (DuckDB admits
+    one writing process), so the copy stays exact while its loads commit; a load that fails drops it
+    (`forget_members`), and the next load reads the table again. Rows are kept in the order a scan returns
+    them, which decides ties of the fuzzy match: DuckDB appends a row whose list column is updated to the
+    end of the table, so a member that gains a spelling moves to the end here too."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows: dict[str, tuple[str, list[str]]] = {mid: (name, list(spellings)) for mid, name, spellings in rows}
+
+    def spelling_to_id(self) -> dict[str, str]:
+        return {s: mid for mid, (_, spellings) in self.rows.items() for s in spellings}
+
+    def add_spelling(self, mid: str, spelling: str) -> None:
+        name, spellings = self.rows.pop(mid)
+        self.rows[mid] = (name, spellings + [spelling])
+
+    def add_members(self, rows: list[list]) -> None:
+        for mid, name, spellings in rows:
+            self.rows[mid] = (name, list(spellings))
+
+
+_member_directories: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> _MemberDirectory
+
+
+def _members(con: duckdb.DuckDBPyConnection) -> _MemberDirectory:
+    directory = _member_directories.get(con)
+    if directory is None:
+        directory = _MemberDirectory(con.execute("SELECT member_id, name, spellings FROM members").fetchall())
+        _member_directories[con] = directory
+    return directory
+
+
+def forget_members(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the connection's copy of the members table (its writes may have been rolled back)."""
+    _member_directories.pop(con, None)
 
 
 def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
     """Match names to the members table with rapidfuzz, adding new members and new spellings."""
-    known = con.execute("SELECT member_id, name, spellings FROM members").fetchall()
-    spelling_to_id = {s: mid for mid, _, spellings in known for s in spellings}
-    stored = {mid for mid, _, _ in known}  # a new member's id may be stored already (another case of the name)
+    directory = _members(con)
+    spelling_to_id = directory.spelling_to_id()
+    stored = set(directory.rows)  # a new member's id may be stored already (another case of the name)
     result = {}
     new_members: dict[str, list] = {}  # inserted in one statement at the end (one per name costs ~2 ms)
     for name in names:
@@ -314,12 +396,15 @@ def member_ids(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, st
                 new_members[mid][2].append(name)
             else:
                 con.execute("UPDATE members SET spellings = list_append(spellings, ?) WHERE member_id = ?", [name, mid])
+                directory.add_spelling(mid, name)
         else:
             mid = stable_id("member", name.lower())
             new_members.setdefault(mid, [mid, name, [name]])
         spelling_to_id[name] = mid
         result[name] = mid
-    insert_rows(con, "members", [row for mid, row in new_members.items() if mid not in stored])
+    rows = [row for mid, row in new_members.items() if mid not in stored]
+    insert_rows(con, "members", rows)
+    directory.add_members(rows)
     return result
 
 

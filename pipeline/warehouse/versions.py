@@ -28,6 +28,7 @@ import duckdb
 from rapidfuzz import fuzz, process
 
 from pipeline.model import Meeting
+from pipeline.warehouse.lookups import Lookup, run_lookups
 
 CHANNEL_RANK = {"portal_json": 2, "pdf": 1}  # structured data wins over a PDF of the same meeting
 TYPE_RANK = {"referat": 2, "dagsorden": 1}
@@ -200,15 +201,37 @@ def stored_key(con: duckdb.DuckDBPyConnection, mid: str) -> MeetingKey:
     return MeetingKey(row[0], row[1], row[2], row[3], markers, specific_titles(con, titles, mid))
 
 
-def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str) -> str:
-    """The id of the stored meeting this document describes, or a new deterministic id."""
+def identity_lookups(key: MeetingKey) -> list[Lookup]:
+    """What resolve_meeting asks before it decides (none for an incomplete key): the stored meetings of the key's
+    day, and whether a meeting holds the key's own id -- for the caller to ask along with its own lookups."""
+    if not key.complete:
+        return []
+    mid = _own_id(key)
+    return [Lookup("same_day", "SELECT meeting_id, municipality, committee FROM meetings "
+                               "WHERE meeting_date = CAST(? AS DATE)", (key.meeting_date,), 3),
+            Lookup("id_taken", "SELECT NULL FROM meetings WHERE meeting_id = ? UNION ALL SELECT NULL "
+                               "FROM document_versions WHERE meeting_id = ? AND status <> 'superseded' LIMIT 1",
+                   (mid, mid))]
+
+
+def _own_id(key: MeetingKey) -> str:
+    """The id a new meeting of this key gets (unless a meeting holds it already)."""
+    return key_id(key.municipality, key.committee, key.meeting_date, key.start_time, min(key.markers, default=None))
+
+
+def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str,
+                    answers: dict[str, list[tuple]] | None = None) -> str:
+    """The id of the stored meeting this document describes, or a new deterministic id.
+
+    `answers`: run_lookups' answers to identity_lookups(key), when the caller asked them with its own lookups
+    (and wrote nothing they depend on since); asked here otherwise."""
     if not key.complete:
         return stable_id("doc", doc_id)
+    if answers is None:
+        answers = run_lookups(con, identity_lookups(key))
     # meetings of the same day and body (other committees are ruled out before their keys are loaded)
-    candidates = [mid for mid, municipality, committee in con.execute(
-        "SELECT meeting_id, municipality, committee FROM meetings WHERE meeting_date = CAST(? AS DATE)",
-        [key.meeting_date]).fetchall()
-        if same_body(key.municipality, municipality) and same_body(key.committee, committee)]
+    candidates = [mid for mid, municipality, committee in answers["same_day"]
+                  if same_body(key.municipality, municipality) and same_body(key.committee, committee)]
     if candidates:
         key = dataclasses.replace(key, titles=specific_titles(con, key.titles))
     scored = sorted(((score, mid) for mid in candidates if (score := match_score(key, stored_key(con, mid))) is not None),
@@ -221,10 +244,8 @@ def resolve_meeting(con: duckdb.DuckDBPyConnection, key: MeetingKey, doc_id: str
         return stable_id(key_id(key.municipality, key.committee, key.meeting_date, key.start_time, None), "doc", doc_id)
     if scored:
         return scored[0][1]
-    mid = key_id(key.municipality, key.committee, key.meeting_date, key.start_time, min(key.markers, default=None))
-    taken = con.execute("SELECT 1 FROM meetings WHERE meeting_id = ? UNION SELECT 1 FROM document_versions "
-                        "WHERE meeting_id = ? AND status <> 'superseded'", [mid, mid]).fetchone()
-    return stable_id(mid, "doc", doc_id) if taken else mid  # same key, other content: a second meeting
+    mid = _own_id(key)
+    return stable_id(mid, "doc", doc_id) if answers["id_taken"] else mid  # same key, other content: a second meeting
 
 
 # ----------------------------------------------------------------------------- what changed
