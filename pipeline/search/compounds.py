@@ -29,13 +29,14 @@ eres ens hedens erens ers ets erets et eret s t lig elig ig els else elsen elser
 
 
 INFLECTED = ("e", "en", "et", "er", "ne", "erne", "ene", "ens", "ets", "s", "n", "r")
+DOUBLED_ENDINGS = ("e", "en", "er", "erne")  # inflections after a doubled final consonant ("kat" -> "katten")
 
 
 @lru_cache(maxsize=2)
-def _lexicon_parts(lexicon: frozenset[str]) -> frozenset[str]:
-    """The lexicon words that may be a compound's part. Cached: an index build makes a splitter per batch of
-    items, and filtering the 80,000 words of the lemma table costs 0.07 s each time."""
-    return frozenset(w for w in lexicon if len(w) >= LEXICON_PART and w.isalpha() and w not in _STOP)
+def _lexicon_parts(lexicon: frozenset[str]) -> dict[str, int]:
+    """The lexicon words that may be a compound's part, each with frequency 1. Cached: an index build makes a
+    splitter per batch of items, and filtering the 80,000 words of the lemma table costs 0.07 s each time."""
+    return dict.fromkeys((w for w in lexicon if len(w) >= LEXICON_PART and w.isalpha() and w not in _STOP), 1)
 
 
 class CompoundSplitter:
@@ -50,11 +51,22 @@ class CompoundSplitter:
         self.stems = {s for s in stems if len(s) >= MIN_PART and s not in _STOP}
         # Optional general Danish word list (spaCy's lemma table) for parts a small corpus never shows
         # alone ("regulativ" in "vandløbsregulativ"); such parts must be at least LEXICON_PART long.
-        self.lexicon = _lexicon_parts(lexicon if isinstance(lexicon, frozenset) else frozenset(lexicon))
+        lexicon_parts = _lexicon_parts(lexicon if isinstance(lexicon, frozenset) else frozenset(lexicon))
+        # a word's frequency: its corpus frequency, else 1 for a lexicon word, else 0 -- one dict, because the
+        # split asks it about two million times for a year of one municipality's minutes
+        known = dict(lexicon_parts)
+        known.update((w, f) for w, f in self.vocab.items() if f)
+        self._known = known
+        self._freq = known.get  # _freq(word) -> frequency or None (falsy: unknown)
         self._split = lru_cache(maxsize=200_000)(self._split_uncached)
 
-    def _freq(self, word: str) -> int:
-        return self.vocab.get(word, 0) or (1 if word in self.lexicon else 0)
+    def _any_known(self, base: str, endings: tuple[str, ...]) -> bool:
+        """Is `base` + one of `endings` a known word?"""
+        known = self._known
+        for ending in endings:
+            if base + ending in known:
+                return True
+        return False
 
     def _head(self, head: str) -> str | None:
         """The vocabulary word a first part stands for, allowing a linking s/e or a dropped final e."""
@@ -62,7 +74,7 @@ class CompoundSplitter:
             return head
         if self._freq(head + "e"):
             return head + "e"
-        if any(self._freq(head + e) for e in INFLECTED[1:]):
+        if self._any_known(head, INFLECTED[1:]):
             return head
         if len(head) > MIN_PART and head[-1] in "se" and self._freq(head[:-1]):
             return head[:-1]
@@ -72,8 +84,8 @@ class CompoundSplitter:
         if tail in NOT_TAILS:
             return None
         # the bare part only occurs inflected in the corpus ("regulativ" seen as "regulativet")
-        if len(tail) >= MIN_PART and (any(self._freq(tail + e) for e in INFLECTED)
-                                      or any(self._freq(tail + tail[-1] + e) for e in ("e", "en", "er", "erne"))):
+        if len(tail) >= MIN_PART and (self._any_known(tail, INFLECTED)
+                                      or self._any_known(tail + tail[-1], DOUBLED_ENDINGS)):
             return tail
         if self._stem_known(tail):
             return tail
@@ -129,4 +141,4 @@ class CompoundSplitter:
         # geometric-mean-like: long, frequent parts and few of them
         import math
 
-        return sum(math.log(1 + self._freq(p)) + 0.5 * len(p) for p in parts) / len(parts) ** 1.5
+        return sum(math.log(1 + (self._freq(p) or 0)) + 0.5 * len(p) for p in parts) / len(parts) ** 1.5
