@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.search.text import STOPWORDS, skeleton, tokens
-from pipeline.warehouse.bulk import insert_columns
+from pipeline.warehouse.bulk import insert_columns, text_array
 
 TABLES = ("search_items", "search_pages", "search_vocab", "search_postings", "search_meta")
 TITLE_WEIGHT, DECISION_WEIGHT = 3.0, 1.5
@@ -174,8 +174,9 @@ def _add_vocab(con, words: set[str]) -> None:
     """Add the words the vocabulary does not have yet, with stem, lemma, spelling key and compound parts."""
     if not words:
         return
-    known = {r[0] for r in con.execute("SELECT word FROM search_vocab WHERE word IN (SELECT unnest(?::VARCHAR[]))",
-                                       [sorted(words)]).fetchall()}
+    array, argument = text_array(sorted(words))
+    known = {r[0] for r in con.execute(f"SELECT word FROM search_vocab WHERE word IN (SELECT unnest({array}))",
+                                       [argument]).fetchall()}
     new = sorted(words - known)
     if not new:
         return

@@ -161,6 +161,9 @@ def stems(con, words: list[str]) -> dict[str, str]:
     `inflection_key`); the index and the query side use the same function."""
     if not words:
         return {}
+    from pipeline.warehouse.bulk import text_array
+
     ensure_fts(con)
-    rows = con.execute("SELECT w, stem(w, 'danish') FROM (SELECT unnest(?::VARCHAR[]) AS w)", [list(words)]).fetchall()
+    array, argument = text_array(words)
+    rows = con.execute(f"SELECT w, stem(w, 'danish') FROM (SELECT unnest({array}) AS w)", [argument]).fetchall()
     return {w: inflection_key(w, st) for w, st in rows}

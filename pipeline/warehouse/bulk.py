@@ -180,6 +180,19 @@ def restore_optimizer(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+def text_array(values: Sequence[str]) -> tuple[str, object]:
+    """A VARCHAR[] statement argument: (SQL expression, its parameter). Many values go as one JSON text parsed by
+    DuckDB (`from_json`), because the client converts a list parameter value by value: 21,000 words cost 0.24 s
+    as a list and 0.012 s as JSON. Text JSON cannot carry (lone surrogates) goes as the list."""
+    values = list(values)
+    try:
+        payload = json.dumps(values, ensure_ascii=False)
+        payload.encode("utf-8")
+    except UnicodeEncodeError:
+        return "?::VARCHAR[]", values
+    return "from_json(?, '[\"VARCHAR\"]')", payload
+
+
 def _json_default(value):
     """Dates and times as ISO text (DuckDB's JSON reader parses them into DATE/TIME/TIMESTAMP columns)."""
     if isinstance(value, (dt.date, dt.time)):

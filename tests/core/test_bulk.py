@@ -158,3 +158,15 @@ def test_optimizer_is_on_again_after_an_optimizer_off_block():
     bulk.restore_optimizer(con)  # what load_document does after its ROLLBACK
     assert optimizing(con)
     assert con.execute("SELECT k FROM keyed ORDER BY k").fetchall() == [(1,), (2,)]
+
+
+def test_text_array_round_trips_hostile_text_as_json():
+    con = duckdb.connect()
+    values = ["a", "æble", "it's", 'x"y', "back\\slash", "nul\x00x", "emoji 😀", "'); DROP TABLE t; --", "", "tab\tnl\n"]
+    values += [f"ord{k}" for k in range(5000)]
+    sql, argument = bulk.text_array(values)
+    assert sql.startswith("from_json(") and isinstance(argument, str)  # one JSON text, not 5,010 parameters
+    assert [row[0] for row in con.execute(f"SELECT unnest({sql})", [argument]).fetchall()] == values
+    sql, argument = bulk.text_array([])
+    assert con.execute(f"SELECT count(*) FROM (SELECT unnest({sql}))", [argument]).fetchone() == (0,)
+    assert bulk.text_array(["bad \udcff"]) == ("?::VARCHAR[]", ["bad \udcff"])  # what JSON cannot carry: a list
