@@ -133,14 +133,17 @@ def _item_rows(row: tuple, sid: int, batch: _Batch) -> None:
         batch.pages["sid"].append(sid)
         batch.pages["page"].append(page)
         batch.pages["text"].append("\n".join(pages[page]))
+    # the hottest loop of an index build (a posting per distinct word of every item): counts are read with
+    # .get, since a Counter's missing key goes through a Python-level __missing__, and the lists are bound once
+    words, sids, impacts = batch.postings["word"], batch.postings["sid"], batch.postings["impact"]
+    log1p, in_decision, in_body = math.log1p, decision.get, body.get
     for word in title_words | set(decision) | set(body):
         if word in _STOP or len(word) > MAX_WORD:
             continue
-        impact = (TITLE_WEIGHT if word in title_words else 0.0) + (DECISION_WEIGHT if decision[word] else 0.0) \
-            + math.log1p(body[word])
-        batch.postings["word"].append(word)
-        batch.postings["sid"].append(sid)
-        batch.postings["impact"].append(impact)
+        words.append(word)
+        sids.append(sid)
+        impacts.append((TITLE_WEIGHT if word in title_words else 0.0) + (DECISION_WEIGHT if in_decision(word) else 0.0)
+                       + log1p(in_body(word, 0)))
 
 
 def _add_items(con, where: str, params: list, first_sid: int) -> set[str]:
