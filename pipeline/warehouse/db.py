@@ -52,6 +52,13 @@ def open_error(path: Path, exc: BaseException, read_only: bool) -> WarehouseErro
                              f"DuckDB allows one writer or several readers). {_first_line(exc)}")
     if isinstance(exc, PermissionError) or "permission denied" in text.lower():
         return WarehouseUnreadable(f"cannot open the warehouse {path}: permission denied")
+    if read_only and "replaying wal" in text.lower():
+        # DuckDB 1.5 cannot replay, read-only, a WAL holding a CREATE INDEX (duckdb/duckdb#24103): a run killed
+        # between building the search index and its final checkpoint leaves one. Nothing is lost; a writer
+        # replays it.
+        return WarehouseUnreadable(f"cannot open the warehouse {path} for reading: an interrupted run left a "
+                                   "write-ahead log that only a writing run can replay; run `minutes ingest` or "
+                                   f"`minutes nightly` once (nothing is lost). {_first_line(exc)}")
     return WarehouseUnreadable(f"cannot open the warehouse {path}: {_first_line(exc)}")
 
 

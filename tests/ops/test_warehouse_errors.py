@@ -101,3 +101,31 @@ def test_search_reads_the_snapshot_while_an_ingest_writes(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_a_wal_only_a_writer_can_replay_gives_a_clear_error_and_the_next_run_replays_it(tmp_path):
+    """A run killed after building the search index but before its checkpoint leaves a CREATE INDEX in the WAL,
+    which DuckDB 1.5 cannot replay read-only (duckdb/duckdb#24103): readers say so in one line; the next
+    writing run replays it, and nothing is lost."""
+    db = tmp_path / "w.duckdb"
+    assert CliRunner().invoke(cli, ["ingest", str(good_pdf()), "--db", str(db), "--no-progress"]).exit_code == 0
+    crash = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import os
+        from pipeline.search.index import rebuild_index
+        from pipeline.warehouse.db import connect
+        con = connect({str(db)!r})
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        rebuild_index(con)  # committed to the WAL with its ART indexes, not yet checkpointed
+        os._exit(0)  # as a kill would end it
+    """)], capture_output=True, text=True, timeout=120)
+    assert crash.returncode == 0, crash.stderr
+    assert (tmp_path / "w.duckdb.wal").stat().st_size > 0
+
+    reader = CliRunner().invoke(cli, ["search", "budget", "--db", str(db)])
+    assert reader.exit_code == 1, reader.output
+    assert one_line_error(reader.stderr) and "interrupted run" in reader.stderr and "minutes ingest" in reader.stderr
+
+    again = CliRunner().invoke(cli, ["ingest", str(good_pdf()), "--db", str(db), "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert "skipped (already known): 1" in again.output  # the WAL was replayed: the document is still there
+    assert CliRunner().invoke(cli, ["search", "budget", "--db", str(db)]).exit_code == 0
