@@ -17,7 +17,6 @@ is recorded in `ingest_errors` and the backfill goes on.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Callable, Iterable
 
 import duckdb
 
+from pipeline.atomic import write_atomically
 from pipeline.ingest.service import (DEFAULT_LIMITS, FileOutcome, IngestBatch, IngestReport, Job, Limits, WorkerPool,
                                      path_text)
 
@@ -130,13 +130,13 @@ def run_task(task: Task, engine: str, limits: Limits = DEFAULT_LIMITS) -> TaskRe
 
 
 def _store_download(result: TaskResult, store_dir: Path) -> Path:
-    """A downloaded PDF written content-addressed (temp file, then rename), so a row never points at other bytes."""
-    store_dir.mkdir(parents=True, exist_ok=True)
+    """A downloaded PDF written content-addressed and whole (temp file, fsync, rename), so a row never points at
+    other bytes or half a file; readable by whoever serves the folder (`--pdf-dir`)."""
+    from pipeline.ingest.fetch import FILE_MODE
+
     target = store_dir / f"{result.sha256}.pdf"
     if not target.exists():
-        partial = target.with_suffix(".part")
-        partial.write_bytes(result.pdf_bytes or b"")
-        os.replace(partial, target)
+        write_atomically(target, result.pdf_bytes or b"", FILE_MODE)
     return target
 
 

@@ -26,6 +26,7 @@ from typing import Callable
 
 import duckdb
 
+from pipeline.atomic import TEMP_SUFFIX, fsync_folder
 from pipeline.ingest.sources import FetchSettings, Source
 
 FETCH_STATE_DDL = """
@@ -46,7 +47,6 @@ CREATE TABLE IF NOT EXISTS fetch_state (
 ALTER TABLE fetch_state ADD COLUMN IF NOT EXISTS ingested_sha VARCHAR;
 """
 
-TEMP_SUFFIX = ".part"
 CHUNK = 64 * 1024
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -568,23 +568,10 @@ def _fetch_one(con, client: PoliteClient, source: Source, url: str, result: Fetc
         _unlink(download.temp)
     else:
         os.replace(download.temp, target)
-        _fsync_dir(target.parent)
+        fsync_folder(target.parent)
     result.downloaded += 1
     result.changed_paths.append(target)
     _upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _upsert(con, url: str, source: str, status: str, reason: str | None = None, detail: str | None = None,

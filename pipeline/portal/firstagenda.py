@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 import unicodedata
 import urllib.parse
@@ -39,6 +37,7 @@ from typing import Callable
 
 import duckdb
 
+from pipeline.atomic import TEMP_SUFFIX, write_atomically
 from pipeline.ingest import fetch as polite
 from pipeline.ingest.sources import Source
 from pipeline.portal.reader import PortalFormatError, attachment_links, decode_meeting
@@ -157,25 +156,6 @@ class PortalClient(polite.PoliteClient):
         return self.get(url, self.settings.max_bytes, headers=headers)
 
 
-def _write_atomically(folder: Path, name: str, body: bytes) -> Path:
-    """temp file + fsync + rename: a killed run leaves the old file or the new one, never half of one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=polite.TEMP_SUFFIX, dir=folder)
-    os.fchmod(fd, polite.FILE_MODE)  # readable as the umask says (mkstemp makes 0600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-            out.flush()
-            os.fsync(out.fileno())
-        target = folder / name
-        os.replace(temp, target)
-    except BaseException:
-        polite._unlink(temp)
-        raise
-    polite._fsync_dir(folder)
-    return target
-
-
 def ensure_provenance_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(PROVENANCE_DDL)
 
@@ -199,7 +179,7 @@ def fetch_firstagenda_source(con: duckdb.DuckDBPyConnection, source: Source, log
     result = polite.FetchResult()
     folder = source.raw_dir
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f".*{polite.TEMP_SUFFIX}"):  # left by a killed run
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):  # left by a killed run
         polite._unlink(stale)
     base = source.index_url.rstrip("/")
     host = (urllib.parse.urlsplit(base).hostname or "").lower()
@@ -256,7 +236,7 @@ def _fetch_meeting(con, client: PortalClient, source: Source, url: str, meeting:
         result.unchanged += 1
         polite._upsert(con, url, source.name, status="unchanged", **keep)
         return
-    target = _write_atomically(source.raw_dir, local_json_name(meeting), response.body)
+    target = write_atomically(source.raw_dir / local_json_name(meeting), response.body, polite.FILE_MODE)
     result.downloaded += 1
     result.changed_paths.append(target)
     polite._upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)

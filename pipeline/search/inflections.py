@@ -17,11 +17,12 @@ import gzip
 import hashlib
 import json
 import os
-import tempfile
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from pipeline.atomic import write_atomically
 
 CACHE_FORMAT = "minutes-lemma-table 1"
 
@@ -94,17 +95,9 @@ def _read_cache(path: Path) -> LemmaTable | None:
 
 
 def _write_cache(path: Path, table: LemmaTable) -> None:
-    """Best effort: temp file, then rename (a reader sees a whole cache or none); failures are ignored."""
+    """Best effort, whole or not at all (a reader sees a whole cache or none); failures are ignored."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(table.to_text())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, table.to_text().encode("utf-8"))
     except OSError:
         pass
 
