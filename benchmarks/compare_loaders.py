@@ -91,16 +91,9 @@ def report(label: str, old_db: Path, new_db: Path, summaries: tuple[str, str]) -
 def typeset_meetings(folder: Path) -> dict[str, Path]:
     """Greve-like minutes of two meetings of one day, a corrected re-publication, an agenda, a kommissorium."""
     sys.path.insert(0, str(ROOT / "tests" / "identity"))
-    from identity_typeset import KOMMISSORIUM_TITLE, kommissorium_lines, minutes_lines, typeset
+    from identity_typeset import (FIRST_MEETING as first, SECOND_CORRECTED as corrected, SECOND_MEETING as second,
+                                  kommissorium_lines, minutes_lines, typeset)
 
-    first = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
-             (2, "Budget 2026-2029, 1. behandling", "Oversendt til 2. behandling.", [])]
-    second = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
-              (2, "Lokalplan 1.234 for Tune Bymidte", "Godkendt.", []),
-              (3, "Nedsættelse af udvalg om klimatilpasning", "Godkendt.",
-               [KOMMISSORIUM_TITLE, "Tidsplan for udvalgets arbejde"])]
-    corrected = [(n, t, "Godkendt med den ændring, at bymidten udvides mod syd." if n == 2 else d, a)
-                 for n, t, d, a in second]
     agenda = [(n, t, "", a) for n, t, _, a in first]
     folder.mkdir(parents=True, exist_ok=True)
     return {"first": typeset(folder / "byraad-1715.pdf", minutes_lines("17.15", first)),

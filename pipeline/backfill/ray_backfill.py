@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from pipeline.atomic import write_atomically
+from pipeline.atomic import FILE_MODE, write_atomically
 from pipeline.ingest.service import (DEFAULT_LIMITS, FileOutcome, IngestBatch, IngestReport, Job, Limits, WorkerPool,
                                      path_text)
 
@@ -132,8 +132,6 @@ def run_task(task: Task, engine: str, limits: Limits = DEFAULT_LIMITS) -> TaskRe
 def _store_download(result: TaskResult, store_dir: Path) -> Path:
     """A downloaded PDF written content-addressed and whole (temp file, fsync, rename), so a row never points at
     other bytes or half a file; readable by whoever serves the folder (`--pdf-dir`)."""
-    from pipeline.ingest.fetch import FILE_MODE
-
     target = store_dir / f"{result.sha256}.pdf"
     if not target.exists():
         write_atomically(target, result.pdf_bytes or b"", FILE_MODE)

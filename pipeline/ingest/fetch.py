@@ -26,7 +26,7 @@ from typing import Callable
 
 import duckdb
 
-from pipeline.atomic import TEMP_SUFFIX, fsync_folder
+from pipeline.atomic import FILE_MODE, TEMP_SUFFIX, fsync_folder
 from pipeline.ingest.sources import FetchSettings, Source
 
 FETCH_STATE_DDL = """
@@ -63,17 +63,6 @@ class FetchError(Exception):
     def __init__(self, reason: str, detail: str = "", retryable: bool = False, retry_after: float | None = None):
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail, self.retryable, self.retry_after = reason, detail, retryable, retry_after
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Downloaded files get the permissions the umask gives a new file (mkstemp alone makes them 0600, which a web
-# server running as another user cannot read).
-FILE_MODE = 0o666 & ~_umask()
 
 
 def parse_retry_after(value: str | None, now_epoch: float | None = None) -> float | None:

@@ -37,7 +37,7 @@ from typing import Callable
 
 import duckdb
 
-from pipeline.atomic import TEMP_SUFFIX, write_atomically
+from pipeline.atomic import FILE_MODE, TEMP_SUFFIX, write_atomically
 from pipeline.ingest import fetch as polite
 from pipeline.ingest.sources import Source
 from pipeline.portal.reader import PortalFormatError, attachment_links, decode_meeting
@@ -236,7 +236,7 @@ def _fetch_meeting(con, client: PortalClient, source: Source, url: str, meeting:
         result.unchanged += 1
         polite._upsert(con, url, source.name, status="unchanged", **keep)
         return
-    target = write_atomically(source.raw_dir / local_json_name(meeting), response.body, polite.FILE_MODE)
+    target = write_atomically(source.raw_dir / local_json_name(meeting), response.body, FILE_MODE)
     result.downloaded += 1
     result.changed_paths.append(target)
     polite._upsert(con, url, source.name, status="downloaded", local_path=str(target), fetched=True, **keep)

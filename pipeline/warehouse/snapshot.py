@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.atomic import FILE_MODE, atomic_file
 from pipeline.warehouse.db import open_error
 
 SUFFIX = ".snapshot"
@@ -73,19 +74,11 @@ def ensure_snapshot(db_path: Path | str) -> Path:
 
 
 def _copy_atomically(source: Path, target: Path) -> Path:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(source, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst, 16 * 1024 * 1024)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, target)
-        stale_wal = Path(str(target) + ".wal")
-        if not str(source).endswith(".wal") and stale_wal.exists() and not Path(str(source) + ".wal").exists():
-            stale_wal.unlink()
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_file(target, FILE_MODE) as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 16 * 1024 * 1024)
+    stale_wal = Path(str(target) + ".wal")
+    if not str(source).endswith(".wal") and stale_wal.exists() and not Path(str(source) + ".wal").exists():
+        stale_wal.unlink()
     return target
 
 

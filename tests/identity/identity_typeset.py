@@ -52,6 +52,17 @@ def minutes_lines(time: str, items: list[tuple[int, str, str, list[str]]], headi
 
 KOMMISSORIUM_TITLE = "Kommissorium for §17, stk. 4-udvalg om klimatilpasning"
 
+# Two meetings of one municipal council on one day (17.15 and 17.30), items as (number, title, decision,
+# attachments), and the second one re-published with a changed decision
+FIRST_MEETING = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
+                 (2, "Budget 2026-2029, 1. behandling", "Oversendt til 2. behandling.", [])]
+SECOND_MEETING = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
+                  (2, "Lokalplan 1.234 for Tune Bymidte", "Godkendt.", []),
+                  (3, "Nedsættelse af udvalg om klimatilpasning", "Godkendt.",
+                   [KOMMISSORIUM_TITLE, "Tidsplan for udvalgets arbejde"])]
+SECOND_CORRECTED = [(n, t, "Godkendt med den ændring, at bymidten udvides mod syd." if n == 2 else d, a)
+                    for n, t, d, a in SECOND_MEETING]
+
 
 def kommissorium_lines() -> list[Line]:
     """Terms of reference for a §17 stk. 4 committee: a typical attachment, with a date and numbered sections."""

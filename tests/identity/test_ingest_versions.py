@@ -14,14 +14,9 @@ from pipeline.search.index import rebuild_index
 from pipeline.warehouse.db import connect
 from pipeline.warehouse.documents import search_documents
 from pipeline.warehouse.integrity import check_warehouse
-from identity_typeset import KOMMISSORIUM_TITLE, kommissorium_lines, minutes_lines, typeset
+from identity_typeset import (FIRST_MEETING, KOMMISSORIUM_TITLE, SECOND_CORRECTED, SECOND_MEETING, kommissorium_lines,
+                              minutes_lines, typeset)
 
-FIRST = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
-         (2, "Budget 2026-2029, 1. behandling", "Oversendt til 2. behandling.", [])]
-SECOND = [(1, "Godkendelse af dagsorden", "Godkendt.", []),
-          (2, "Lokalplan 1.234 for Tune Bymidte", "Godkendt.", []),
-          (3, "Nedsættelse af udvalg om klimatilpasning", "Godkendt.",
-           [KOMMISSORIUM_TITLE, "Tidsplan for udvalgets arbejde"])]
 TABLES = ("documents", "meetings", "agenda_items", "decisions", "attachments", "attendance", "document_versions",
           "document_pages", "document_links", "superseded_documents")
 
@@ -39,12 +34,10 @@ def assert_clean(con):
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("typeset")
-    corrected = [(n, t, "Godkendt med den ændring, at bymidten udvides mod syd." if n == 2 else d, a)
-                 for n, t, d, a in SECOND]
     return {
-        "first": typeset(folder / "byraad-1715.pdf", minutes_lines("17.15", FIRST)),
-        "second": typeset(folder / "byraad-1730.pdf", minutes_lines("17.30", SECOND)),
-        "second_corrected": typeset(folder / "byraad-1730-rettet.pdf", minutes_lines("17.30", corrected)),
+        "first": typeset(folder / "byraad-1715.pdf", minutes_lines("17.15", FIRST_MEETING)),
+        "second": typeset(folder / "byraad-1730.pdf", minutes_lines("17.30", SECOND_MEETING)),
+        "second_corrected": typeset(folder / "byraad-1730-rettet.pdf", minutes_lines("17.30", SECOND_CORRECTED)),
         "kommissorium": typeset(folder / "kommissorium-klima.pdf", kommissorium_lines()),
     }
 
