@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import gc
 
+_loaded = False
+
+
+def parser_loaded() -> bool:
+    """Whether this process has loaded the parser (preload_worker_state ran, or a fork of one that did)."""
+    return _loaded
+
 
 def preload_worker_state() -> None:
     """Import the stages a worker runs and load the spaCy pipeline in this process (idempotent)."""
+    global _loaded
     try:
         import pipeline.extract  # noqa: F401  (engines, numpy, pypdfium2, pdfplumber)
         import pipeline.parse.parser  # noqa: F401  (spaCy, rapidfuzz, dateparser, vocabulary)
@@ -22,5 +30,9 @@ def preload_worker_state() -> None:
         load_pipeline()
     except Exception:  # noqa: BLE001  a missing or broken model is reported by each document, with its reason
         return
+    # Collected and frozen again on every call, also when loaded already: what this process made since the last
+    # freeze then stays out of the forked workers' collections too (a long test process that skipped this on a
+    # second pool start had its workers abort inside a collection).
     gc.collect()  # what is garbage now must not be frozen with the rest
     gc.freeze()
+    _loaded = True

@@ -26,7 +26,8 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 from tqdm import tqdm
 
-from pipeline.ingest.preload import preload_worker_state
+from pipeline.ingest.preload import parser_loaded, preload_worker_state
+from pipeline.ingest.readahead import ReadAhead, load_extracted
 from pipeline.model import ParsedDocument
 
 
@@ -82,6 +83,7 @@ DEFAULT_LIMITS = Limits()
 # document is stuck inside C code that never returns to Python
 HARD_TIMEOUT_GRACE = 5.0
 EXIT_HARD_TIMEOUT = 70  # exit status of a worker its watchdog ended
+READ_AHEAD_FILES = 64  # at most this many files are offered to the read-ahead (it reads ~1 s worth at most)
 
 
 def path_text(path: Path | str) -> str:
@@ -228,9 +230,10 @@ def _address_space() -> int:
         return 0
 
 
-def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
+def _worker_init(parent_pid: int, memory_mb: int = 0, preload: bool = True) -> None:
     """Pool workers die with the process that started them (Linux PR_SET_PDEATHSIG): after a
-    SIGKILL of `minutes ingest`/`nightly` no idle worker is left behind. They get a memory limit."""
+    SIGKILL of `minutes ingest`/`nightly` no idle worker is left behind. They get a memory limit.
+    `preload=False`: the read-ahead process, which only extracts, does not load the parser."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
@@ -238,7 +241,8 @@ def _worker_init(parent_pid: int, memory_mb: int = 0) -> None:
             pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
-    preload_worker_state()  # before the limits (a no-op when forked from a preloaded parent)
+    if preload:
+        preload_worker_state()  # before the limits (a no-op when forked from a preloaded parent)
     try:  # a worker that aborts (e.g. at the memory limit) must not write a core file of that size
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     except (ValueError, OSError):
@@ -279,7 +283,7 @@ class _TimeLimit:
         return False
 
 
-def _extract_and_parse(path_text_: str, path: Path, sha256: str, engine: str):
+def _extract_and_parse(path_text_: str, path: Path, sha256: str, engine: str, extracted_file: str | None = None):
     from pipeline.extract import ExtractionError, extract_document
     from pipeline.parse.parser import parse_document
 
@@ -289,7 +293,9 @@ def _extract_and_parse(path_text_: str, path: Path, sha256: str, engine: str):
         return (path_text_, *process_portal_file(str(path), sha256)[1:])
 
     try:
-        extracted = extract_document(path, sha256, engine)
+        extracted = load_extracted(extracted_file, sha256) if extracted_file else None
+        if extracted is None:
+            extracted = extract_document(path, sha256, engine)
     except ExtractionError as exc:
         return path_text_, None, exc.reason, exc.detail
     except MemoryError:
@@ -308,14 +314,16 @@ def _extract_and_parse(path_text_: str, path: Path, sha256: str, engine: str):
 
 
 def process_file(path_text_: str, sha256: str, engine: str = "pdfium", timeout_seconds: float = 0,
-                 path: str | None = None) -> tuple[str, ParsedDocument | None, str | None, str | None]:
+                 path: str | None = None,
+                 extracted_file: str | None = None) -> tuple[str, ParsedDocument | None, str | None, str | None]:
     """Extract and parse one file (runs in a worker process) within a time limit. Never raises.
 
-    `path_text_` names the file in the result; `path` (default: the same) is the file actually read."""
+    `path_text_` names the file in the result; `path` (default: the same) is the file actually read;
+    `extracted_file` is its extraction by the read-ahead process (readahead.py), if it finished one."""
     real = Path(path if path is not None else path_text_)
     try:
         with _TimeLimit(timeout_seconds):
-            return _extract_and_parse(path_text_, real, sha256, engine)
+            return _extract_and_parse(path_text_, real, sha256, engine, extracted_file)
     except DocumentTimeout:
         return path_text_, None, "timeout", f"reading and parsing took longer than the limit of {timeout_seconds:g} s"
     except MemoryError:
@@ -376,6 +384,21 @@ class WorkerPool:
         self.context = multiprocessing.get_context(start_method)
         self.executor: ProcessPoolExecutor | None = None
         self.restarts = 0
+        self.read_ahead: ReadAhead | None = None
+        self.extracted: dict[str, str] = {}  # file name -> its extraction by the read-ahead process
+
+    def _start_with_read_ahead(self, jobs: list[Job]) -> None:
+        """Start the pool; when this process must load the parser first (fork, not loaded yet), a read-ahead
+        process extracts the first files meanwhile, on a core that would otherwise wait (readahead.py)."""
+        if (self.executor is not None or self.context.get_start_method() != "fork" or parser_loaded() or not jobs
+                or READ_AHEAD_FILES <= 0):
+            self._start()
+            return
+        self.read_ahead = ReadAhead(jobs[:READ_AHEAD_FILES], self.engine, self.limits, self.context)
+        try:
+            self._start()
+        finally:
+            self.extracted = self.read_ahead.stop()
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
@@ -395,15 +418,20 @@ class WorkerPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+        if self.read_ahead is not None:
+            self.read_ahead.stop()
+            self.read_ahead.remove()
+            self.read_ahead, self.extracted = None, {}
 
     def submit(self, job: Job) -> Future:
         return self._start().submit(process_file, job.text, job.sha, self.engine, self.limits.timeout_seconds,
-                                    os.fsdecode(job.path))
+                                    os.fsdecode(job.path), self.extracted.get(job.text))
 
     def run(self, jobs: list[Job], handle: Callable[[tuple], None]) -> None:
         """Run every job (at most 2×workers in flight) and pass each result to `handle` in completion order."""
         pending: dict[Future, Job] = {}
         suspects: list[Job] = []
+        self._start_with_read_ahead(jobs)
         queue = iter(jobs)
         exhausted = False
         while True:
