@@ -41,11 +41,16 @@ class ReadAhead:
         _remove_stale_folders()
         # mode 0700: only this user reads it; the pid in the name lets a later run remove it after a crash
         self.folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
-        self.names = {job.index: path_text(job.path) for job in jobs}
-        work = [(job.index, os.fsdecode(job.path), job.sha) for job in jobs]
+        pdfs = [job for job in jobs if not os.fsdecode(job.path).lower().endswith(".json")]  # portal JSON: no PDF
+        self.names = {job.index: path_text(job.path) for job in pdfs}
+        work = [(job.index, os.fsdecode(job.path), job.sha) for job in pdfs]
         self.process = context.Process(target=_read_ahead, daemon=True,
                                        args=(os.getpid(), limits, engine, work, str(self.folder)))
-        self.process.start()
+        try:
+            self.process.start()
+        except BaseException:
+            self.remove()
+            raise
 
     def stop(self) -> dict[str, str]:
         """End the read-ahead process (a file half-read is dropped); the finished files: name -> extraction file."""

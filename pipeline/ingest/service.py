@@ -394,7 +394,11 @@ class WorkerPool:
                 or READ_AHEAD_FILES <= 0):
             self._start()
             return
-        self.read_ahead = ReadAhead(jobs[:READ_AHEAD_FILES], self.engine, self.limits, self.context)
+        try:
+            self.read_ahead = ReadAhead(jobs[:READ_AHEAD_FILES], self.engine, self.limits, self.context)
+        except OSError:  # no folder or no process to be had (a full or read-only temp folder): the pool reads all
+            self._start()
+            return
         try:
             self._start()
         finally:

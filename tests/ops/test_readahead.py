@@ -110,6 +110,8 @@ def test_an_ingest_that_reads_ahead_stores_what_one_without_it_stores(tmp_path):
     folder.mkdir()
     for pdf in sorted(PDFS.glob("*.pdf")) + sorted(CORE.glob("*.pdf"))[:4]:
         shutil.copy(pdf, folder / pdf.name)
+    portal = sorted((REPO / "tests" / "fixtures" / "portal" / "greve").glob("*.json"))[0]
+    shutil.copy(portal, folder / f"a-{portal.name}")  # FirstAgenda JSON: read by the pool, never ahead
     (folder / "aa-damaged.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ngarbage")
     (folder / "ab-not-a-pdf.pdf").write_text("Dagsorden\n1. Godkendelse\n")
     (folder / "ac-empty.pdf").write_bytes(b"")
@@ -149,3 +151,24 @@ def test_a_folder_left_by_a_killed_ingest_is_removed_by_the_next(tmp_path, monke
     ahead.stop()
     ahead.remove()
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_without_a_temp_folder_the_pool_reads_every_file(tmp_path, monkeypatch):
+    import pipeline.ingest.service as service
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for pdf in sorted(PDFS.glob("*.pdf"))[:2]:
+        shutil.copy(pdf, folder / pdf.name)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    monkeypatch.setattr(service, "parser_loaded", lambda: False)  # as in a fresh process: it would read ahead
+    try:
+        ReadAhead(jobs_for(sorted(folder.iterdir())), "pdfium", Limits(), multiprocessing.get_context("fork"))
+    except OSError:
+        pass
+    else:
+        raise AssertionError("a read-ahead without a temp folder should not start")
+    con = connect(tmp_path / "w.duckdb")
+    report = ingest_paths([folder], con, workers=2)
+    con.close()
+    assert report.ingested == 2 and report.failed == 0
