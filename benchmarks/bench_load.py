@@ -10,6 +10,14 @@ input (`PYTHONPATH=<checkout>`), alternating runs to compare two loaders on a sh
 every document into a fresh warehouse in a temporary folder with DuckDB on one thread, as `minutes ingest` does.
 `time` reports wall and CPU ms per document; `profile` wraps the connection to count and time every statement
 (the wrapper's own cost makes its total a little higher) and lists the statements by total time.
+
+A warehouse that already holds many documents (what every nightly run and a long backfill load into):
+
+    .venv/bin/python benchmarks/bench_load.py prepare --corpus ../shared/corpus/greve --out /tmp/greve.pickle
+    .venv/bin/python benchmarks/bench_load.py time /tmp/public.pickle --background /tmp/greve.pickle --copies 100
+
+loads the background documents first (with the code under test), copies every row of them `copies - 1` more
+times under other keys (SQL, so 10,000 documents take seconds), checkpoints, and then times the documents.
 """
 from __future__ import annotations
 
@@ -80,12 +88,37 @@ def load_all(documents: list, con) -> list[float]:
     return took
 
 
-def run(pickled: Path, profile: bool) -> None:
+# columns whose values are keys: a copied row gets them with a suffix, so copies are other documents and meetings
+_KEY_COLUMNS = {"doc_id", "meeting_id", "item_id", "source_path", "superseded_by", "replaced_doc_id"}
+
+
+def add_background(con, background: Path, copies: int) -> int:
+    """Load the background documents, copy their rows to `copies` documents each in all, checkpoint."""
+    load_all(pickle.loads(background.read_bytes()), con)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                        "'main' AND table_type = 'BASE TABLE'").fetchall()]
+    for table in tables:
+        if table.startswith("search_") or table in ("members", "ingest_batches", "kle_topics"):
+            continue
+        columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                             "ORDER BY ordinal_position", [table]).fetchall()]
+        if not _KEY_COLUMNS & set(columns):
+            continue
+        values = ", ".join(f"{c} || '~' || k::VARCHAR" if c in _KEY_COLUMNS else c for c in columns)
+        con.execute(f"INSERT INTO {table} SELECT {values} FROM {table}, range(1, {copies}) r(k)")
+    con.execute("CHECKPOINT")
+    return con.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def run(pickled: Path, profile: bool, background: Path | None = None, copies: int = 1) -> None:
     from pipeline.warehouse.db import connect
 
     documents = pickle.loads(pickled.read_bytes())
     with tempfile.TemporaryDirectory() as folder:
         con = connect(Path(folder) / "load.duckdb")
+        if background:
+            held = add_background(con, background, copies)
+            print(f"loading into a warehouse of {held} documents")
         counting = CountingConnection(con) if profile else None
         cpu = time.process_time()
         took = load_all(documents, counting or con)
@@ -114,12 +147,15 @@ def main() -> None:
     make.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus/public"))
     make.add_argument("--out", type=Path, required=True)
     for name in ("time", "profile"):
-        sub.add_parser(name, help=f"load a prepared pickle ({name})").add_argument("pickle", type=Path)
+        command = sub.add_parser(name, help=f"load a prepared pickle ({name})")
+        command.add_argument("pickle", type=Path)
+        command.add_argument("--background", type=Path, help="a prepared pickle loaded first (see above)")
+        command.add_argument("--copies", type=int, default=1, help="copies of the background in the warehouse")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.corpus, args.out)
     else:
-        run(args.pickle, profile=args.command == "profile")
+        run(args.pickle, profile=args.command == "profile", background=args.background, copies=args.copies)
 
 
 if __name__ == "__main__":

@@ -91,10 +91,27 @@ def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
         con.execute("SET autoinstall_known_extensions = false")  # no downloads at run time: extensions come from wheels
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(schema_sql())
+        _move_version_contents(con)
     except duckdb.Error as exc:
         con.close()
         raise open_error(path, exc, read_only) from None
     return con
+
+
+def _move_version_contents(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse made before `version_contents` kept each version's parse in `document_versions.content`:
+    moved to the new table, in one transaction, the first time a writer opens it (schema.sql says why)."""
+    if not con.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' "
+                       "AND table_name = 'document_versions' AND column_name = 'content'").fetchone():
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("INSERT INTO version_contents SELECT doc_id, content FROM document_versions")
+        con.execute("ALTER TABLE document_versions DROP COLUMN content")
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
 
 
 # Settings that make a read-only connection safe for SQL from outside (the `minutes sql` command, or any

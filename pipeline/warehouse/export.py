@@ -11,8 +11,8 @@ from pipeline.classify import DocClass
 MINUTES_CLASSES = [c.value for c in DocClass if c.is_minutes]  # non-minutes documents have no meeting to export
 EXPORT_TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
                  "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
-                 "parse_warnings", "ingest_errors", "document_versions", "meeting_events", "document_pages",
-                 "document_links")
+                 "parse_warnings", "ingest_errors", "document_versions", "version_contents", "meeting_events",
+                 "document_pages", "document_links")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -70,12 +70,12 @@ def document_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None
 
 def version_as_gold(con: duckdb.DuckDBPyConnection, doc_id: str) -> dict | None:
     """A version that is not its meeting's current one, from the parse stored with it."""
-    from pipeline.warehouse.versions import meeting_from_json
+    from pipeline.warehouse.versions import stored_meetings
 
-    row = con.execute("SELECT meeting_id, content FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
-    if row is None:
+    row = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ?", [doc_id]).fetchone()
+    meeting = stored_meetings(con, [doc_id]).get(doc_id) if row else None
+    if meeting is None:
         return None
-    meeting = meeting_from_json(row[1])
     gold = meeting.as_gold()
     for item, parsed in zip(gold["items"], meeting.items):
         item["deviates_from_recommendation"] = parsed.decision.deviates_from_recommendation if parsed.decision else None

@@ -21,6 +21,7 @@ FOREIGN_KEYS = [
     ("document_pages", "doc_id", "documents", "doc_id"),
     ("document_links", "doc_id", "documents", "doc_id"),
     ("document_links", "item_id", "agenda_items", "item_id"),
+    ("version_contents", "doc_id", "document_versions", "doc_id"),
 ]
 
 # name -> query counting rows that break a rule of document versions and classes
@@ -44,6 +45,11 @@ VERSION_RULES = {
         SELECT count(*) FROM documents d WHERE d.doc_class NOT IN ('referat', 'dagsorden')
         AND (EXISTS (SELECT 1 FROM meetings m WHERE m.doc_id = d.doc_id)
              OR EXISTS (SELECT 1 FROM agenda_items i WHERE i.doc_id = d.doc_id))""",
+    "version without its stored parse": """
+        SELECT count(*) FROM document_versions v WHERE NOT EXISTS (SELECT 1 FROM version_contents c
+        WHERE c.doc_id = v.doc_id)""",
+    "version with more than one stored parse": """
+        SELECT count(*) FROM (SELECT doc_id FROM version_contents GROUP BY 1 HAVING count(*) > 1)""",
     "superseded document still stored": """
         SELECT count(*) FROM superseded_documents s JOIN documents d USING (doc_id)""",
 }

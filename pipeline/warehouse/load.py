@@ -110,9 +110,10 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: ParsedDocument, facts: Docume
     if facts.doc_class.is_minutes:
         meeting.document_type = facts.doc_class.value  # the classifier knows supplementary agendas
         mid = versions.resolve_meeting(con, key, doc_id, identity)
-        con.execute("INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'source', NULL, NULL, ?)",
+        con.execute("INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'source', NULL, NULL)",
                     [doc_id, mid, parsed.source_kind, meeting.document_type, facts.supplement, facts.marker,
-                     source_path, doc.source_file, now, versions.meeting_to_json(meeting)])
+                     source_path, doc.source_file, now])
+        versions.store_content(con, doc_id, meeting)
         to_settle.append(mid)
     else:
         store_pages(con, doc_id, doc)
@@ -132,10 +133,13 @@ def _meeting_key(meeting: Meeting, facts: DocumentFacts) -> versions.MeetingKey:
                                facts.supplement)
 
 
-# what a document may have left from an earlier load (deleted in this order), by the column naming it
-_TRACES = (("parse_warnings", "doc_id"), ("document_pages", "doc_id"), ("document_links", "doc_id"),
-           ("documents", "doc_id"), ("document_versions", "doc_id"), ("superseded_documents", "doc_id"),
+# what a document may have left from an earlier load (deleted in this order), by the column naming it: each of
+# these tables has that column as its primary key, so asking costs an index lookup however large the warehouse
+_TRACES = (("documents", "doc_id"), ("document_versions", "doc_id"), ("superseded_documents", "doc_id"),
            ("ingest_errors", "source_path"))
+# rows that exist only beside the document's `documents` row (integrity.FOREIGN_KEYS): deleted with it, never
+# asked about -- their keys are not indexed, so asking would scan them, a cost that grows with the warehouse
+_DOCUMENT_ROWS = ("parse_warnings", "document_pages", "document_links")
 
 
 def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: str,
@@ -143,12 +147,17 @@ def _clear_document(con: duckdb.DuckDBPyConnection, doc_id: str, source_path: st
     """Delete what an earlier load of these bytes (or a failure at this path) left; returns the meeting of its
     version, the other documents stored at this path, and the answers to the lookups `also` -- None when
     something was deleted, which may have changed them. One probe statement asks all of it, so a new document
-    (the common case) costs one statement instead of nine (~1 ms each) and no separate lookups."""
+    (the common case) costs one statement instead of several (~1 ms each) and no separate lookups."""
     found = run_lookups(con, [*_trace_lookups(doc_id, source_path), *also])
     present = {table: found[table] for table, _ in _TRACES if found[table]}
+    if "documents" in present:
+        for table in _DOCUMENT_ROWS:
+            con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
     for table, column in _TRACES:
         if table in present:
             con.execute(f"DELETE FROM {table} WHERE {column} = ?", [doc_id if column == "doc_id" else source_path])
+    if "document_versions" in present:  # its parse goes with it (kept apart, without an index to probe)
+        con.execute("DELETE FROM version_contents WHERE doc_id = ?", [doc_id])
     previous = present["document_versions"][0][0] if "document_versions" in present else None
     return previous, [row[0] for row in found["same_path"]], None if present else found
 
@@ -164,10 +173,10 @@ def _trace_lookups(doc_id: str, source_path: str) -> list[Lookup]:
 
 
 def _replace_at_path(con: duckdb.DuckDBPyConnection, old: str, new: str, meeting: Meeting, mid: str | None) -> str | None:
-    old_version = con.execute("SELECT meeting_id, content FROM document_versions WHERE doc_id = ? AND status <> "
+    old_version = con.execute("SELECT meeting_id FROM document_versions WHERE doc_id = ? AND status <> "
                               "'superseded'", [old]).fetchone()
-    changes = (versions.describe_changes(versions.meeting_from_json(old_version[1]), meeting)
-               if old_version and old_version[0] == mid else {})
+    old_meeting = versions.stored_meetings(con, [old]).get(old) if old_version and old_version[0] == mid else None
+    changes = versions.describe_changes(old_meeting, meeting) if old_meeting else {}
     if old_version and old_version[0] == mid:
         summary = "a new version at the same path: " + versions.summarize(changes)
         con.execute("UPDATE document_versions SET changes = ? WHERE doc_id = ?", [json.dumps(changes), new])
@@ -233,14 +242,19 @@ def _meeting_state(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str,
     The answers hold while it is settled: retiring older versions deletes only minutes documents, which are
     not linkable, and writes no meeting rows; only a renamed meeting (_rekey) has to be asked about again."""
     answers = run_lookups(con, [
-        Lookup("live", """SELECT doc_id, channel, document_type, supplement, first_seen, status,
-                                 CASE WHEN doc_id = ? THEN NULL ELSE content END, source_file, marker
-                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""",
-               (new_doc if new_meeting is not None else None, mid), 9),
+        Lookup("live", """SELECT doc_id, channel, document_type, supplement, first_seen, status, NULL, source_file,
+                                 marker
+                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""", (mid,), 9),
         Lookup("has_rows", "SELECT NULL FROM meetings WHERE meeting_id = ? LIMIT 1", (mid,)),
         LINKABLE_TITLES])
     known = {new_doc: new_meeting} if new_meeting is not None else {}
-    live = [r[:6] + (known.get(r[0]) or versions.meeting_from_json(r[6]),) + r[7:] for r in answers["live"]]
+    # the parses of the other versions are read only when there are others (a new meeting has none)
+    known.update(versions.stored_meetings(con, [r[0] for r in answers["live"] if r[0] not in known]))
+    missing = [r[0] for r in answers["live"] if r[0] not in known]
+    if missing:  # written with its version row in one transaction: gone only from a damaged warehouse
+        raise LookupError(f"version {missing[0]} of meeting {mid} has no stored parse in version_contents "
+                          "(`minutes check` lists such versions)")
+    live = [r[:6] + (known[r[0]],) + r[7:] for r in answers["live"]]
     return live, bool(answers["has_rows"]), answers[LINKABLE_TITLES.tag]
 
 

@@ -80,6 +80,27 @@ def meeting_from_json(text: str) -> Meeting:
     return _build(Meeting, json.loads(text))
 
 
+def store_content(con: duckdb.DuckDBPyConnection, doc_id: str, meeting: Meeting) -> None:
+    """Keep a version's parsed meeting (with its document_versions row, in the same transaction)."""
+    con.execute("INSERT INTO version_contents VALUES (?, ?)", [doc_id, meeting_to_json(meeting)])
+
+
+def stored_meetings(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, Meeting]:
+    """The parsed meetings kept with these versions, by doc_id (a version without one is left out).
+
+    A read-only connection to a warehouse no writer has opened since `version_contents` came reads the
+    column the parse was kept in before (db._move_version_contents moves it on the next write)."""
+    ids = sorted(set(doc_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))  # a constant list: DuckDB filters the doc_id column before reading content
+    try:
+        rows = con.execute(f"SELECT doc_id, content FROM version_contents WHERE doc_id IN ({marks})", ids).fetchall()
+    except duckdb.CatalogException:
+        rows = con.execute(f"SELECT doc_id, content FROM document_versions WHERE doc_id IN ({marks})", ids).fetchall()
+    return {doc_id: meeting_from_json(content) for doc_id, content in rows}
+
+
 @functools.cache
 def _type_hints(tp: type) -> dict:
     return typing.get_type_hints(tp)  # resolving string annotations is slow; a meeting has hundreds of objects

@@ -29,7 +29,8 @@ WAREHOUSE_STEMS = ["classic-0005", "capital-0008", "east-0006", "agenda-capital-
 
 TABLES = ("documents", "meetings", "agenda_items", "item_sections", "decisions", "decision_notes",
           "attachments", "members", "meeting_members", "meeting_absences", "meeting_substitutes", "attendance",
-          "parse_warnings", "ingest_errors", "document_versions", "meeting_events", "document_pages", "document_links")
+          "parse_warnings", "ingest_errors", "document_versions", "version_contents", "meeting_events",
+          "document_pages", "document_links")
 
 
 # ----------------------------------------------------------------------------- scorer helpers

@@ -97,8 +97,8 @@ def test_corrected_version_replaces_only_its_meeting_and_is_recorded(con, greve_
     changes = json.loads(changes)
     assert changes["items_added"] == [99] and changes["decisions_changed"] == [2]
     assert "items added: 99" in summary
-    # the old version stays queryable: its content is stored with its version row
-    old_decision = con.execute("SELECT json_extract_string(content, '$.items[1].decision.text') FROM document_versions "
+    # the old version stays queryable: its parse is kept in version_contents
+    old_decision = con.execute("SELECT json_extract_string(content, '$.items[1].decision.text') FROM version_contents "
                                "WHERE doc_id = ?", [second.extracted.sha256]).fetchone()[0]
     assert old_decision == second.meeting.items[1].decision.text
     assert con.execute("SELECT count(*) FROM agenda_items WHERE meeting_id = ?", [mid2]).fetchone()[0] == 9
