@@ -93,7 +93,7 @@ def stored_meetings(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[
     ids = sorted(set(doc_ids))
     if not ids:
         return {}
-    marks = ", ".join("?" * len(ids))  # a constant list: DuckDB filters the doc_id column before reading content
+    marks = ", ".join("?" * len(ids))  # a constant list, which DuckDB pushes into the scan of doc_id
     try:
         rows = con.execute(f"SELECT doc_id, content FROM version_contents WHERE doc_id IN ({marks})", ids).fetchall()
     except duckdb.CatalogException:
