@@ -36,12 +36,12 @@ class ReadAhead:
     """One forked process extracting `jobs` in order into a private folder until `stop` is called."""
 
     def __init__(self, jobs: list[Job], engine: str, limits: Limits, context: BaseContext):
-        from pipeline.ingest.service import path_text
+        from pipeline.ingest.service import is_portal_json, path_text
 
         _remove_stale_folders()
         # mode 0700: only this user reads it; the pid in the name lets a later run remove it after a crash
         self.folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
-        pdfs = [job for job in jobs if not os.fsdecode(job.path).lower().endswith(".json")]  # portal JSON: no PDF
+        pdfs = [job for job in jobs if not is_portal_json(job.path)]
         self.names = {job.index: path_text(job.path) for job in pdfs}
         work = [(job.index, os.fsdecode(job.path), job.sha) for job in pdfs]
         self.process = context.Process(target=_read_ahead, daemon=True,
@@ -52,11 +52,14 @@ class ReadAhead:
             self.remove()
             raise
 
-    def stop(self) -> dict[str, str]:
-        """End the read-ahead process (a file half-read is dropped); the finished files: name -> extraction file."""
+    def _end(self) -> None:
         if self.process.is_alive():
             os.kill(self.process.pid, signal.SIGKILL)
         self.process.join()
+
+    def stop(self) -> dict[str, str]:
+        """End the read-ahead process (a file half-read is dropped); the finished files: name -> extraction file."""
+        self._end()
         try:
             names = [entry.name for entry in os.scandir(self.folder)]
         except OSError:  # the folder was removed under us: the pool reads every file
@@ -69,7 +72,8 @@ class ReadAhead:
         return done
 
     def remove(self) -> None:
-        """Delete the folder and whatever is left in it."""
+        """End the process if it still runs, and delete the folder with whatever is left in it."""
+        self._end()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

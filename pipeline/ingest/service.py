@@ -283,11 +283,16 @@ class _TimeLimit:
         return False
 
 
+def is_portal_json(path: Path | str) -> bool:
+    """A FirstAgenda meeting file, read by the portal reader instead of a PDF engine (decided by its name)."""
+    return os.fsdecode(path).lower().endswith(".json")
+
+
 def _extract_and_parse(path_text_: str, path: Path, sha256: str, engine: str, extracted_file: str | None = None):
     from pipeline.extract import ExtractionError, extract_document
     from pipeline.parse.parser import parse_document
 
-    if path.suffix.lower() == ".json":  # FirstAgenda meeting JSON: its own reader, the same Danish components
+    if is_portal_json(path):  # FirstAgenda meeting JSON: its own reader, the same Danish components
         from pipeline.portal.reader import process_portal_file
 
         return (path_text_, *process_portal_file(str(path), sha256)[1:])
@@ -390,8 +395,7 @@ class WorkerPool:
     def _start_with_read_ahead(self, jobs: list[Job]) -> None:
         """Start the pool; when this process must load the parser first (fork, not loaded yet), a read-ahead
         process extracts the first files meanwhile, on a core that would otherwise wait (readahead.py)."""
-        if (self.executor is not None or self.context.get_start_method() != "fork" or parser_loaded() or not jobs
-                or READ_AHEAD_FILES <= 0):
+        if self.executor is not None or self.context.get_start_method() != "fork" or parser_loaded() or not jobs:
             self._start()
             return
         try:
@@ -423,7 +427,6 @@ class WorkerPool:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
         if self.read_ahead is not None:
-            self.read_ahead.stop()
             self.read_ahead.remove()
             self.read_ahead, self.extracted = None, {}
 

@@ -236,15 +236,15 @@ def settle_meeting(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str, new_m
 
 def _meeting_state(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str,
                    new_meeting: Meeting | None) -> tuple[list[tuple], bool, list[tuple]]:
-    """What settling the meeting starts from, asked in one statement: its live versions (each with its parsed
-    content), whether it has rows, and the documents its attachments may name (LINKABLE_TITLES).
+    """What settling the meeting starts from: its live versions (each with its parsed meeting), whether it has
+    rows, and the documents its attachments may name (LINKABLE_TITLES) -- one statement, and a second one for
+    the stored parses when the meeting has other versions.
 
     The answers hold while it is settled: retiring older versions deletes only minutes documents, which are
     not linkable, and writes no meeting rows; only a renamed meeting (_rekey) has to be asked about again."""
     answers = run_lookups(con, [
-        Lookup("live", """SELECT doc_id, channel, document_type, supplement, first_seen, status, NULL, source_file,
-                                 marker
-                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""", (mid,), 9),
+        Lookup("live", """SELECT doc_id, channel, document_type, supplement, first_seen, status, source_file, marker
+                          FROM document_versions WHERE meeting_id = ? AND status <> 'superseded'""", (mid,), 8),
         Lookup("has_rows", "SELECT NULL FROM meetings WHERE meeting_id = ? LIMIT 1", (mid,)),
         LINKABLE_TITLES])
     known = {new_doc: new_meeting} if new_meeting is not None else {}
@@ -254,7 +254,7 @@ def _meeting_state(con: duckdb.DuckDBPyConnection, mid: str, new_doc: str,
     if missing:  # written with its version row in one transaction: gone only from a damaged warehouse
         raise LookupError(f"version {missing[0]} of meeting {mid} has no stored parse in version_contents "
                           "(`minutes check` lists such versions)")
-    live = [r[:6] + (known[r[0]],) + r[7:] for r in answers["live"]]
+    live = [r[:6] + (known[r[0]],) + r[6:] for r in answers["live"]]  # the parse goes in at 6 (see settle_meeting)
     return live, bool(answers["has_rows"]), answers[LINKABLE_TITLES.tag]
 
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from ops_support import PDFS, REPO, glyph_flood
 from warehouse_snapshot import snapshot
 
@@ -162,12 +163,8 @@ def test_without_a_temp_folder_the_pool_reads_every_file(tmp_path, monkeypatch):
         shutil.copy(pdf, folder / pdf.name)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     monkeypatch.setattr(service, "parser_loaded", lambda: False)  # as in a fresh process: it would read ahead
-    try:
+    with pytest.raises(OSError):  # a read-ahead without a temp folder does not start
         ReadAhead(jobs_for(sorted(folder.iterdir())), "pdfium", Limits(), multiprocessing.get_context("fork"))
-    except OSError:
-        pass
-    else:
-        raise AssertionError("a read-ahead without a temp folder should not start")
     con = connect(tmp_path / "w.duckdb")
     report = ingest_paths([folder], con, workers=2)
     con.close()
